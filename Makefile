@@ -1,0 +1,154 @@
+# The hosting panel back end: two FastCGI services under lighttpd, a drain worker and panelctl.
+# `make help` lists the targets. SANITIZE=address,undefined builds instrumented binaries into
+# build/sanitize/bin instead of bin/.
+
+SHELL := /bin/bash
+
+ifdef SANITIZE
+CC       := clang
+BUILD    := build/sanitize
+BIN      := $(BUILD)/bin
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+else
+BUILD    := build/release
+BIN      := bin
+OPT      := -O2 -g
+endif
+
+# Recursive (=) on purpose: pkg-config runs when a recipe needs the flags, after install-deps.
+PKG_CFLAGS = $(shell pkg-config --cflags libpq jansson)
+PKG_LIBS   = $(shell pkg-config --libs libpq jansson)
+WARNINGS   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+              -Wvla -Wwrite-strings -Werror
+CFLAGS     = -std=c11 $(OPT) $(WARNINGS) -fstack-protector-strong $(EXTRA_CFLAGS)
+CPPFLAGS   = -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Icommon $(PKG_CFLAGS) -MMD -MP
+LDFLAGS    = $(OPT)
+
+COMMON_SRC     := $(wildcard common/*.c)
+PROJECT_SRC    := $(wildcard fcgi/project/*.c)
+AGGREGATOR_SRC := $(filter-out fcgi/aggregator/drain%.c,$(wildcard fcgi/aggregator/*.c))
+DRAIN_SRC      := $(wildcard fcgi/aggregator/drain*.c)
+PANELCTL_SRC   := $(wildcard panelctl/*.c)
+UNIT_SRC       := $(wildcard tests/unit/test_*.c)
+E2E_SRC        := $(wildcard tests/e2e/test_*.c)
+E2E_LIB_SRC    := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+
+PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $(BIN)/panelctl
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+E2E_TESTS := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(E2E_SRC))
+
+.PHONY: all help deps run start stop test unit e2e test-sanitized check format format-check \
+        lint lint-openapi lint-compose fuzz soak bench clean
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+help:
+	@echo 'make            build bin/ (project-fcgi, aggregator-fcgi, aggregator-drain, panelctl)'
+	@echo 'make run        install what is missing, build, start everything in the foreground'
+	@echo 'make start|stop the same in the background / stop it'
+	@echo 'make test       install what is missing, build, run every test on a throwaway stack'
+	@echo 'make check      formatting, linters, OpenAPI and compose checks, then make test'
+	@echo 'make bench      benchmarks against pgbench (QUICK=1 for a short run)'
+	@echo 'make fuzz       the fuzzers for a longer run (FUZZ_SECONDS=300)'
+	@echo 'make soak       ten minutes of mixed load, then an exact event count'
+	@echo 'make clean      remove build output'
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BIN)/project-fcgi: $(call obj,$(PROJECT_SRC)) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+
+$(BIN)/aggregator-fcgi: $(call obj,$(AGGREGATOR_SRC)) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+
+$(BIN)/aggregator-drain: $(call obj,$(DRAIN_SRC)) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+
+$(BIN)/panelctl: $(call obj,$(PANELCTL_SRC)) $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+
+# A unit test links the module it mirrors through the common objects and, for service code,
+# that service's objects without its main.c.
+SERVICE_OBJ := $(call obj,$(filter-out %/main.c,$(PROJECT_SRC)))
+AGG_SERVICE_OBJ := $(call obj,$(filter-out %/main.c,$(AGGREGATOR_SRC)))
+$(BUILD)/tests/test_project_%: $(BUILD)/tests/unit/test_project_%.o $(SERVICE_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
+$(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o $(AGG_SERVICE_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
+
+E2E_LIB_OBJ := $(call obj,$(E2E_LIB_SRC))
+$(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
+
+$(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o: CPPFLAGS += -Itests/e2e -Ifcgi/project -Ifcgi/aggregator
+
+deps:
+	scripts/install-deps run
+
+run: deps
+	$(MAKE) all
+	scripts/stack run
+
+start: deps
+	$(MAKE) all
+	scripts/stack start
+
+stop:
+	scripts/stack stop
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+e2e: all $(E2E_TESTS)
+	tests/e2e/run $(BIN) $(BUILD)/tests
+
+# Everything, in order, each step in a fresh make so the flags see what install-deps installed.
+test:
+	scripts/install-deps test
+	$(MAKE) all unit
+	$(MAKE) e2e
+	$(MAKE) SANITIZE=address,undefined all unit e2e
+
+check:
+	scripts/install-deps check
+	$(MAKE) format-check lint lint-compose lint-openapi
+	$(MAKE) test
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+lint:
+	@! git grep -nE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' -- '*.c' '*.h' || \
+		{ echo 'banned function (use snprintf, buf_*, parse_int64)'; exit 1; }
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -Icommon $(COMMON_SRC) $(PROJECT_SRC) $(AGGREGATOR_SRC) \
+		$(DRAIN_SRC) $(PANELCTL_SRC)
+	clang-tidy --quiet $(COMMON_SRC) $(PROJECT_SRC) $(AGGREGATOR_SRC) $(DRAIN_SRC) \
+		$(PANELCTL_SRC) -- -std=c11 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS)
+
+lint-compose:
+	docker-compose -f docker-compose.yml config -q
+
+lint-openapi:
+	scripts/lint-openapi docs/project-api.yaml docs/aggregator-api.yaml
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

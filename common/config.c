@@ -1,0 +1,47 @@
+/*
+ * Environment lookups with defaults and bounds. A bad setting stops the process at start-up
+ * rather than surfacing as odd behaviour under load.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parse.h"
+
+const char *config_str(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+long config_long(const char *name, long def, long min, long max)
+{
+	const char *v = getenv(name);
+	int64_t n;
+
+	if (!v || !*v)
+		return def;
+	if (parse_int64(v, strlen(v), min, max, &n)) {
+		log_error("%s must be an integer from %ld to %ld", name, min, max);
+		exit(2);
+	}
+	return (long)n;
+}
+
+const char *config_database_url(void)
+{
+	static char embedded[512];
+	char state[256];
+	const char *url = config_str("DATABASE_URL", NULL);
+
+	if (url)
+		return url;
+	snprintf(state, sizeof(state), "/var/tmp/panel-%ld", (long)getuid());
+	snprintf(embedded, sizeof(embedded), "postgresql:///panel?host=%s/pgsock&port=%s&user=panel",
+		 config_str("PANEL_STATE_DIR", state), config_str("PANEL_PG_PORT", "54329"));
+	return embedded;
+}

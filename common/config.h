@@ -1,0 +1,21 @@
+/*
+ * Process configuration from the environment, read once at start-up. The defaults are the
+ * contract's; nothing here is read per request.
+ */
+#ifndef PANEL_CONFIG_H
+#define PANEL_CONFIG_H
+
+/* The value of name, or def when unset or empty (borrowed from the environment). */
+const char *config_str(const char *name, const char *def);
+
+/* The integer value of name in [min, max], or def when unset; exits with a log line when invalid. */
+long config_long(const char *name, long def, long min, long max);
+
+/*
+ * DATABASE_URL, or when unset the embedded cluster of scripts/pg-cluster (same rule: socket in
+ * $PANEL_STATE_DIR/pgsock, default /var/tmp/panel-$UID, port $PANEL_PG_PORT, default 54329).
+ * The string is static or borrowed from the environment.
+ */
+const char *config_database_url(void);
+
+#endif

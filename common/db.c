@@ -1,0 +1,281 @@
+/*
+ * Connection management, lazy statement preparation and SQLSTATE mapping over libpq. Holds no
+ * SQL of the services: they pass their statements in.
+ */
+#include "db.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Applies the settings that ALTER ROLE ... SET gave the role, which SET ROLE alone would not. */
+static const char role_settings_sql[] =
+	"SELECT set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), false) "
+	"FROM pg_db_role_setting s, unnest(s.setconfig) c "
+	"WHERE s.setrole = current_role::regrole "
+	"  AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))";
+
+static const struct {
+	const char *prefix; /* a full SQLSTATE or its two-character class */
+	enum err err;
+} sqlstate_table[] = {
+	{"08", ERR_UNAVAILABLE},       /* connection exception */
+	{"53", ERR_UNAVAILABLE},       /* insufficient resources */
+	{"57P01", ERR_UNAVAILABLE},    /* admin shutdown: the backend was terminated */
+	{"57P02", ERR_UNAVAILABLE},    /* crash shutdown */
+	{"57P03", ERR_UNAVAILABLE},    /* cannot connect now: starting up */
+	{"57014", ERR_UNAVAILABLE},    /* statement_timeout */
+	{"55P03", ERR_UNAVAILABLE},    /* lock_timeout */
+	{"25P03", ERR_UNAVAILABLE},    /* idle_in_transaction_session_timeout */
+	{"40001", ERR_UNAVAILABLE},    /* serialization failure: safe to retry */
+	{"40P01", ERR_UNAVAILABLE},    /* deadlock detected: safe to retry */
+	{"23505", ERR_CONFLICT},       /* unique violation */
+	{"23503", ERR_CONFLICT},       /* foreign key violation */
+	{"23514", ERR_BAD_REQUEST},    /* check violation */
+	{"22", ERR_BAD_REQUEST},       /* data exception */
+};
+
+enum err db_sqlstate_err(const char *sqlstate)
+{
+	if (!sqlstate || !*sqlstate)
+		return ERR_UNAVAILABLE;
+	for (size_t i = 0; i < sizeof(sqlstate_table) / sizeof(sqlstate_table[0]); i++)
+		if (strncmp(sqlstate, sqlstate_table[i].prefix, strlen(sqlstate_table[i].prefix)) == 0)
+			return sqlstate_table[i].err;
+	return ERR_INTERNAL;
+}
+
+void db_close(struct db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+/* True when the connection is known dead; reads what the server may have sent while idle. */
+static bool conn_dead(PGconn *conn)
+{
+	if (!conn)
+		return true;
+	if (PQstatus(conn) != CONNECTION_OK)
+		return true;
+	/* A terminated backend leaves its FATAL message and EOF on the socket. */
+	if (!PQconsumeInput(conn))
+		return true;
+	return PQstatus(conn) != CONNECTION_OK;
+}
+
+static enum err setup_session(struct db *db)
+{
+	char sql[128];
+	PGresult *res;
+
+	if (db->role) {
+		char *ident = PQescapeIdentifier(db->conn, db->role, strlen(db->role));
+		if (!ident)
+			return ERR_UNAVAILABLE;
+		snprintf(sql, sizeof(sql), "SET ROLE %s", ident);
+		PQfreemem(ident);
+		res = PQexec(db->conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_error("database: SET ROLE %s failed: %s", db->role,
+				  PQresultErrorMessage(res));
+			PQclear(res);
+			return ERR_INTERNAL;
+		}
+		PQclear(res);
+		res = PQexec(db->conn, role_settings_sql);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			log_error("database: applying role settings failed: %s",
+				  PQresultErrorMessage(res));
+			PQclear(res);
+			return ERR_INTERNAL;
+		}
+		PQclear(res);
+	}
+	return ERR_OK;
+}
+
+/* Server notices (NOTICE, WARNING) go to the log instead of raw stderr. */
+static void on_notice(void *arg, const PGresult *res)
+{
+	(void)arg;
+	log_debug("database notice: %s", PQresultErrorMessage(res));
+}
+
+enum err db_connect(struct db *db)
+{
+	static const char *const keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+	const char *values[] = {db->url, "3", db->app_name ? db->app_name : "panel", NULL};
+
+	if (!conn_dead(db->conn))
+		return ERR_OK;
+	db_close(db);
+	db->conn = PQconnectdbParams(keys, values, 1);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_error("database: connection failed: %s", PQerrorMessage(db->conn));
+		db_close(db);
+		return ERR_UNAVAILABLE;
+	}
+	PQsetNoticeReceiver(db->conn, on_notice, NULL);
+	enum err rc = setup_session(db);
+	if (rc) {
+		db_close(db);
+		return rc;
+	}
+	db->gen++;
+	return ERR_OK;
+}
+
+static enum err result_err(PGresult *res, const char *what, char sqlstate[6])
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	enum err rc = db_sqlstate_err(state);
+
+	if (sqlstate)
+		snprintf(sqlstate, 6, "%s", state ? state : "");
+	if (rc == ERR_CONFLICT || rc == ERR_BAD_REQUEST)
+		log_info("database: %s: %s %s", what, state ? state : "", PQresultErrorMessage(res));
+	else
+		log_error("database: %s: %s %s", what, state ? state : "",
+			  res ? PQresultErrorMessage(res) : "no result");
+	return rc;
+}
+
+static bool result_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+static enum err prepare(struct db *db, struct db_stmt *stmt, char sqlstate[6])
+{
+	if (stmt->prepared_gen == db->gen)
+		return ERR_OK;
+	PGresult *res = PQprepare(db->conn, stmt->name, stmt->sql, 0, NULL);
+	if (!result_ok(res)) {
+		enum err rc = result_err(res, stmt->name, sqlstate);
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	stmt->prepared_gen = db->gen;
+	return ERR_OK;
+}
+
+enum err db_exec(struct db *db, struct db_stmt *stmt, int nparams, const char *const *params,
+		 PGresult **out, char sqlstate[6])
+{
+	*out = NULL;
+	if (sqlstate)
+		sqlstate[0] = '\0';
+	for (int attempt = 0;; attempt++) {
+		enum err rc = db_connect(db);
+		if (rc)
+			return rc;
+		rc = prepare(db, stmt, sqlstate);
+		if (!rc) {
+			PGresult *res = PQexecPrepared(db->conn, stmt->name, nparams, params, NULL,
+						       NULL, 0);
+			if (result_ok(res)) {
+				*out = res;
+				return ERR_OK;
+			}
+			rc = result_err(res, stmt->name, sqlstate);
+			PQclear(res);
+		}
+		/* A lost connection is retried once, and only where running twice is harmless. */
+		if (rc != ERR_UNAVAILABLE || PQstatus(db->conn) == CONNECTION_OK ||
+		    !stmt->retry_safe || attempt > 0)
+			return rc;
+		log_warn("database: connection lost during %s; retrying on a new one", stmt->name);
+	}
+}
+
+/* Describes a failed result in errbuf when the caller asked, else logs it; returns its outcome. */
+static enum err report(PGresult *res, const char *what, char *errbuf, size_t errbuf_size)
+{
+	if (!errbuf || !errbuf_size)
+		return result_err(res, what, NULL);
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	if (!primary)
+		primary = res ? PQresultErrorMessage(res) : "no result";
+	snprintf(errbuf, errbuf_size, "%s%s%s", primary, detail ? " " : "", detail ? detail : "");
+	return db_sqlstate_err(state);
+}
+
+enum err db_exec_script(struct db *db, const char *sql, char *errbuf, size_t errbuf_size)
+{
+	enum err rc = db_connect(db);
+	if (rc)
+		return rc;
+	PGresult *res = PQexec(db->conn, sql);
+	if (!result_ok(res))
+		rc = report(res, "script", errbuf, errbuf_size);
+	PQclear(res);
+	return rc;
+}
+
+enum err db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+		  PGresult **out, char *errbuf, size_t errbuf_size)
+{
+	enum err rc = db_connect(db);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (result_ok(res)) {
+		*out = res;
+		return ERR_OK;
+	}
+	rc = report(res, "query", errbuf, errbuf_size);
+	PQclear(res);
+	return rc;
+}
+
+void db_result_free(PGresult *res)
+{
+	PQclear(res);
+}
+
+const char *db_param_int64(char buf[DB_INT64_LEN], int64_t v)
+{
+	snprintf(buf, DB_INT64_LEN, "%lld", (long long)v);
+	return buf;
+}
+
+bool db_isnull(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col);
+}
+
+const char *db_str(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int64_t db_int64(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool db_bool(const PGresult *res, int row, int col)
+{
+	return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+int db_ntuples(const PGresult *res)
+{
+	return PQntuples(res);
+}
+
+long db_rows_affected(const PGresult *res)
+{
+	return strtol(PQcmdTuples((PGresult *)res), NULL, 10);
+}

@@ -1,0 +1,87 @@
+/*
+ * The only generic libpq code: one persistent connection per process, taken under a role,
+ * with statements prepared once per connection (and again after a reconnect), and SQLSTATEs
+ * mapped to outcomes in one table. No SQL about projects or events lives here.
+ */
+#ifndef PANEL_DB_H
+#define PANEL_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+/* A named statement; statements are static and prepared lazily on each new connection. */
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	bool retry_safe;       /* a read, or a write that is harmless to run twice */
+	unsigned prepared_gen; /* managed by db.c */
+};
+
+#define DB_STMT(name, sql, retry_safe) {name, sql, retry_safe, 0}
+
+struct db {
+	PGconn *conn;         /* NULL until connected */
+	const char *url;      /* borrowed: a libpq connection string or URI */
+	const char *role;     /* taken with SET ROLE after connecting; NULL for none */
+	const char *app_name; /* application_name, for pg_stat_activity */
+	unsigned gen;         /* bumped on every new connection */
+};
+
+/*
+ * Makes sure db->conn is a live connection: connects (bounded by connect_timeout), takes the
+ * role and applies the role's settings (statement_timeout and friends) when it is not.
+ * Returns ERR_OK or ERR_UNAVAILABLE (logged).
+ */
+enum err db_connect(struct db *db);
+
+/* Closes the connection; the next db_connect() opens a new one. */
+void db_close(struct db *db);
+
+/*
+ * Runs a prepared statement with text parameters (NULL for SQL NULL). On success *out is the
+ * result (caller frees with PQclear). A statement marked retry_safe is retried once on a fresh
+ * connection when the old one turns out to be dead. Errors are logged with the SQLSTATE and
+ * mapped through the SQLSTATE table; *sqlstate (when not NULL) receives it ("" if none).
+ */
+enum err db_exec(struct db *db, struct db_stmt *stmt, int nparams, const char *const *params,
+		 PGresult **out, char sqlstate[6]);
+
+/*
+ * Runs SQL text as a simple query (several statements allowed); for tools, not for requests.
+ * With errbuf, a failure is described there instead of being logged.
+ */
+enum err db_exec_script(struct db *db, const char *sql, char *errbuf, size_t errbuf_size);
+
+/*
+ * Runs one SQL statement with text parameters without preparing it; for tools and one-off
+ * queries. Same contract as db_exec, without retry. With errbuf, a failure is described there
+ * instead of being logged.
+ */
+enum err db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+		  PGresult **out, char *errbuf, size_t errbuf_size);
+
+/* Frees a result (NULL allowed). */
+void db_result_free(PGresult *res);
+
+/* The outcome for a SQLSTATE (NULL or "" meaning the connection was lost). */
+enum err db_sqlstate_err(const char *sqlstate);
+
+/* Formats v as a text parameter into buf and returns buf. */
+enum { DB_INT64_LEN = 24 };
+const char *db_param_int64(char buf[DB_INT64_LEN], int64_t v);
+
+/* Typed column access; values are borrowed from res. */
+bool db_isnull(const PGresult *res, int row, int col);
+const char *db_str(const PGresult *res, int row, int col); /* NULL for SQL NULL */
+int64_t db_int64(const PGresult *res, int row, int col);   /* 0 for SQL NULL */
+bool db_bool(const PGresult *res, int row, int col);
+int db_ntuples(const PGresult *res);
+long db_rows_affected(const PGresult *res); /* of an INSERT, UPDATE or DELETE */
+
+#endif

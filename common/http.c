@@ -1,0 +1,255 @@
+/*
+ * The FastCGI side of a worker: the accept loop, turning FastCGI params and stdin into a
+ * struct req, and writing a struct resp back. The only file that includes fcgiapp.h. It knows
+ * no route and no table: it hands every request to route_dispatch().
+ */
+#include "http.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "route.h"
+
+static volatile sig_atomic_t http_stopping, http_busy;
+
+static const char *env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+bool http_request_id_valid(const char *id)
+{
+	size_t n = 0;
+	if (!id)
+		return false;
+	for (; id[n]; n++) {
+		char c = id[n];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+		if (n == HTTP_REQUEST_ID_MAX)
+			return false;
+	}
+	return n > 0;
+}
+
+void http_request_id_new(char out[HTTP_REQUEST_ID_MAX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16] = {0};
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		log_warn("getrandom failed; request id is not random");
+	for (size_t i = 0; i < sizeof(raw); i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * sizeof(raw)] = '\0';
+}
+
+void http_req_from_env(struct req *req, char *const *envp, struct arena *arena)
+{
+	const char *uri = env_get(envp, "REQUEST_URI");
+	const char *method = env_get(envp, "REQUEST_METHOD");
+	const char *rid = env_get(envp, "HTTP_X_REQUEST_ID");
+
+	memset(req, 0, sizeof(*req));
+	req->arena = arena;
+	req->method = method ? method : "GET";
+	if (strcmp(req->method, "HEAD") == 0) {
+		req->method = "GET";
+		req->head = true;
+	}
+	if (!uri)
+		uri = "/";
+	const char *q = strchr(uri, '?');
+	req->path = q ? arena_strndup(arena, uri, (size_t)(q - uri)) : uri;
+	req->query_string = q ? q + 1 : "";
+	req->content_type = env_get(envp, "CONTENT_TYPE");
+	req->authorization = env_get(envp, "HTTP_AUTHORIZATION");
+	req->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
+	req->idempotency_key = env_get(envp, "HTTP_IDEMPOTENCY_KEY");
+	if (http_request_id_valid(rid))
+		snprintf(req->request_id_buf, sizeof(req->request_id_buf), "%s", rid);
+	else
+		http_request_id_new(req->request_id_buf);
+	req->request_id = req->request_id_buf;
+}
+
+void resp_header(struct resp *resp, const char *name, const char *fmt, ...)
+{
+	char value[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	buf_printf(&resp->headers, "%s: %s\r\n", name, value);
+}
+
+static int dump_to_buf(const char *data, size_t size, void *b)
+{
+	return buf_append(b, data, size);
+}
+
+enum err resp_json(struct resp *resp, int status, json_t *body)
+{
+	int rc = json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(body);
+	if (rc)
+		return resp_error(resp, ERR_INTERNAL, "could not render the answer");
+	resp->status = status;
+	return ERR_OK;
+}
+
+enum err resp_text(struct resp *resp, int status, const char *content_type, const char *data,
+		   size_t len)
+{
+	if (buf_append(&resp->body, data, len))
+		return resp_error(resp, ERR_INTERNAL, "the answer is too large");
+	resp->status = status;
+	resp->content_type = content_type;
+	return ERR_OK;
+}
+
+enum err resp_error(struct resp *resp, enum err e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(resp->message, sizeof(resp->message), fmt, ap);
+	va_end(ap);
+	/* Truncation or an echoed client string must not make the error body invalid JSON. */
+	parse_utf8_scrub(resp->message);
+	return e;
+}
+
+void resp_render_error(struct resp *resp, enum err e)
+{
+	json_t *body = json_pack("{s:s, s:s}", "name", err_name(e), "message",
+				 resp->message[0] ? resp->message : err_default_message(e));
+	buf_reset(&resp->body);
+	if (!body || json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT)) {
+		buf_reset(&resp->body);
+		buf_puts(&resp->body, "{\"name\":\"InternalServerError\",\"message\":\"internal error\"}");
+	}
+	json_decref(body);
+	resp->status = err_status(e);
+	resp->content_type = NULL;
+}
+
+void resp_reset(struct resp *resp)
+{
+	resp->status = 0;
+	resp->content_type = NULL;
+	resp->message[0] = '\0';
+	buf_reset(&resp->headers);
+	buf_reset(&resp->body);
+}
+
+/*
+ * Reads the body into the arena. lighttpd has already refused bodies over its limit and ones
+ * shorter than their Content-Length; this is the second line of defence.
+ */
+static enum err read_body(FCGX_Request *fr, struct req *req, struct resp *resp)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	int64_t len = 0;
+
+	if (!cl || !*cl)
+		return ERR_OK;
+	if (parse_int64(cl, strlen(cl), 0, INT64_MAX, &len))
+		return resp_error(resp, ERR_BAD_REQUEST, "invalid Content-Length");
+	if (len > HTTP_MAX_BODY)
+		return resp_error(resp, ERR_PAYLOAD_TOO_LARGE, "request body is larger than %d bytes",
+				  HTTP_MAX_BODY);
+	char *body = arena_alloc(req->arena, (size_t)len + 1);
+	int got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
+	if (got != len)
+		return resp_error(resp, ERR_BAD_REQUEST, "request body is shorter than Content-Length");
+	body[len] = '\0';
+	req->body = body;
+	req->body_len = (size_t)len;
+	return ERR_OK;
+}
+
+/* Writes the whole answer; headers are rendered here because FCGX_FPrintF knows no %zu. */
+static void send_response(FCGX_Request *fr, const struct req *req, const struct resp *resp,
+			  struct buf *head)
+{
+	bool has_body = resp->status != 304 && resp->status != 204;
+
+	buf_reset(head);
+	buf_printf(head, "Status: %d %s\r\nX-Request-Id: %s\r\n", resp->status,
+		   err_reason(resp->status), req->request_id);
+	if (has_body)
+		buf_printf(head, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+			   resp->content_type ? resp->content_type : "application/json",
+			   resp->body.len);
+	buf_append(head, resp->headers.data, resp->headers.len);
+	buf_puts(head, "\r\n");
+	FCGX_PutStr(head->data, (int)head->len, fr->out);
+	if (has_body && !req->head && resp->body.len)
+		FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
+}
+
+/* Idle, a worker exits at once; busy, it finishes the request in hand first. */
+static void on_sigterm(int sig)
+{
+	(void)sig;
+	if (!http_busy)
+		_exit(0);
+	http_stopping = 1;
+}
+
+int http_serve(const struct service *svc)
+{
+	struct sigaction sa = {.sa_handler = on_sigterm};
+	struct arena arena = {0};
+	struct resp resp = {.headers = BUF_INIT(64 * 1024), .body = BUF_INIT(16 * 1024 * 1024)};
+	struct buf head = BUF_INIT(0);
+	struct req req;
+	FCGX_Request fr;
+
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() || FCGX_InitRequest(&fr, 0, 0)) {
+		log_error("FastCGI initialisation failed");
+		return 1;
+	}
+	log_info("%s worker ready", svc->name);
+	while (!http_stopping && FCGX_Accept_r(&fr) >= 0) {
+		http_busy = 1;
+		arena_reset(&arena);
+		resp_reset(&resp);
+		http_req_from_env(&req, fr.envp, &arena);
+		req.app = svc->app;
+		log_set_request_id(req.request_id);
+
+		enum err rc = read_body(&fr, &req, &resp);
+		if (rc)
+			resp_render_error(&resp, rc);
+		else
+			route_dispatch(svc->routes, svc->nroutes, &req, &resp);
+		send_response(&fr, &req, &resp, &head);
+		FCGX_Finish_r(&fr);
+		log_set_request_id(NULL);
+		http_busy = 0;
+	}
+	log_info("%s worker stopping", svc->name);
+	arena_free(&arena);
+	buf_free(&resp.headers);
+	buf_free(&resp.body);
+	buf_free(&head);
+	return 0;
+}

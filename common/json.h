@@ -1,0 +1,36 @@
+/*
+ * Field-by-field reading of JSON request bodies, and small builders for answers. Every reader
+ * names the field in its error and answers 400 through resp_error(); none accepts a value of the
+ * wrong type silently. Builders return new references.
+ */
+#ifndef PANEL_JSON_H
+#define PANEL_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct resp;
+
+enum json_need { JSON_OPTIONAL, JSON_REQUIRED };
+
+/*
+ * Reads obj[key] as a string of 1 to max_len characters (Unicode code points). Absent or null
+ * is *out = NULL (400 when required). The string is borrowed from obj.
+ */
+enum err json_field_string(const json_t *obj, const char *key, size_t max_len, enum json_need need,
+			   const char **out, struct resp *resp);
+
+/* Reads obj[key] as an integer in [min, max]; absent or null is 400 when required, else *found=false. */
+enum err json_field_int64(const json_t *obj, const char *key, int64_t min, int64_t max,
+			  enum json_need need, int64_t *out, bool *found, struct resp *resp);
+
+/* A JSON string, or null when s is NULL (new reference). */
+json_t *json_string_or_null(const char *s);
+
+/* Parses text known to be JSON (from the database); NULL on failure (new reference). */
+json_t *json_from_db(const char *text);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * GET /health and GET /openapi.yaml: the two routes anyone may call without a token.
+ */
+#include "http.h"
+#include "project.h"
+
+enum err health_get(struct req *req, struct resp *resp)
+{
+	struct project_app *app = req->app;
+
+	if (db_health(&app->db))
+		return resp_json(resp, 503,
+				 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable", "database",
+					   "down", "name", err_name(ERR_UNAVAILABLE), "message",
+					   err_default_message(ERR_UNAVAILABLE)));
+	return resp_json(resp, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
+}
+
+enum err openapi_get(struct req *req, struct resp *resp)
+{
+	struct project_app *app = req->app;
+	return resp_text(resp, 200, "application/yaml", app->openapi.data, app->openapi.len);
+}

@@ -1,0 +1,10 @@
+DROP TRIGGER event_counts_insert ON events;
+DROP TRIGGER deployment_counts_delete ON deployments;
+DROP TRIGGER deployment_counts_update ON deployments;
+DROP TRIGGER deployment_counts_insert ON deployments;
+DROP FUNCTION event_counts_insert();
+DROP FUNCTION deployment_counts_delete();
+DROP FUNCTION deployment_counts_update();
+DROP FUNCTION deployment_counts_insert();
+DROP TABLE event_counts;
+DROP TABLE deployment_counts;
