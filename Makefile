@@ -6,12 +6,12 @@ SHELL := /bin/bash
 
 ifdef SANITIZE
 CC       := clang
-BUILD    := build/sanitize
-BIN      := $(BUILD)/bin
+BUILD    ?= build/sanitize
+BIN      ?= $(BUILD)/bin
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
 else
-BUILD    := build/release
-BIN      := bin
+BUILD    ?= build/release
+BIN      ?= bin
 OPT      := -O2 -g
 endif
 

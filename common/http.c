@@ -242,6 +242,8 @@ int http_serve(const struct service *svc)
 		else
 			route_dispatch(svc->routes, svc->nroutes, &req, &resp);
 		send_response(&fr, &req, &resp, &head);
+		log_debug("%s %s -> %d", req.head ? "HEAD" : req.method, req.path, resp.status);
+		/* req points into the FastCGI params, which this frees. */
 		FCGX_Finish_r(&fr);
 		log_set_request_id(NULL);
 		http_busy = 0;

@@ -23,6 +23,32 @@ int64_t page_offset(int64_t page)
 	return (page - 1) * PAGE_SIZE;
 }
 
+enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bool *found,
+			struct resp *resp)
+{
+	const char *v = query_get(&req->query, name);
+
+	*found = v != NULL;
+	if (v && parse_id(v, strlen(v), id))
+		return resp_error(resp, ERR_BAD_REQUEST, "%s must be a positive integer", name);
+	return ERR_OK;
+}
+
+enum err page_filter_time(const struct req *req, const char *name, const char **text,
+			  bool *found, struct resp *resp)
+{
+	const char *v = query_get(&req->query, name);
+	int64_t usec;
+
+	*found = v != NULL;
+	*text = v;
+	if (v && parse_rfc3339(v, &usec))
+		return resp_error(resp, ERR_BAD_REQUEST,
+				  "%s must be an RFC 3339 timestamp such as 2024-01-31T12:00:00Z",
+				  name);
+	return ERR_OK;
+}
+
 static void add_link(struct buf *b, const struct req *req, int64_t page, const char *rel)
 {
 	if (b->len)
