@@ -26,8 +26,11 @@ LDFLAGS    = $(OPT)
 
 COMMON_SRC     := $(wildcard common/*.c)
 PROJECT_SRC    := $(wildcard fcgi/project/*.c)
-AGGREGATOR_SRC := $(filter-out fcgi/aggregator/drain%.c,$(wildcard fcgi/aggregator/*.c))
-DRAIN_SRC      := $(wildcard fcgi/aggregator/drain*.c)
+# The aggregator directory holds two programs: the FastCGI app and the drain worker
+# (drain*.c and its SQL, db_drain.c).
+AGG_ALL        := $(wildcard fcgi/aggregator/*.c)
+DRAIN_SRC      := $(filter fcgi/aggregator/drain%.c fcgi/aggregator/db_drain.c,$(AGG_ALL))
+AGGREGATOR_SRC := $(filter-out $(DRAIN_SRC),$(AGG_ALL))
 PANELCTL_SRC   := $(wildcard panelctl/*.c)
 UNIT_SRC       := $(wildcard tests/unit/test_*.c)
 E2E_SRC        := $(wildcard tests/e2e/test_*.c)
@@ -80,7 +83,7 @@ $(BIN)/panelctl: $(call obj,$(PANELCTL_SRC)) $(COMMON_OBJ)
 # A unit test links the module it mirrors through the common objects and, for service code,
 # that service's objects without its main.c.
 SERVICE_OBJ := $(call obj,$(filter-out %/main.c,$(PROJECT_SRC)))
-AGG_SERVICE_OBJ := $(call obj,$(filter-out %/main.c,$(AGGREGATOR_SRC)))
+AGG_SERVICE_OBJ := $(call obj,$(filter-out %/main.c %/drain.c,$(AGG_ALL)))
 $(BUILD)/tests/test_project_%: $(BUILD)/tests/unit/test_project_%.o $(SERVICE_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
 $(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o $(AGG_SERVICE_OBJ) $(COMMON_OBJ)
