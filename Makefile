@@ -37,6 +37,15 @@ E2E_SRC        := $(wildcard tests/e2e/test_*.c)
 E2E_LIB_SRC    := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @echo '  $(1) $(2)';
+endif
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 
 PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $(BIN)/panelctl
@@ -62,38 +71,38 @@ help:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BIN)/project-fcgi: $(call obj,$(PROJECT_SRC)) $(COMMON_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
 
 $(BIN)/aggregator-fcgi: $(call obj,$(AGGREGATOR_SRC)) $(COMMON_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
 
 $(BIN)/aggregator-drain: $(call obj,$(DRAIN_SRC)) $(COMMON_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
 
 $(BIN)/panelctl: $(call obj,$(PANELCTL_SRC)) $(COMMON_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
 
 # A unit test links the module it mirrors through the common objects and, for service code,
 # that service's objects without its main.c.
 SERVICE_OBJ := $(call obj,$(filter-out %/main.c,$(PROJECT_SRC)))
 AGG_SERVICE_OBJ := $(call obj,$(filter-out %/main.c %/drain.c,$(AGG_ALL)))
 $(BUILD)/tests/test_project_%: $(BUILD)/tests/unit/test_project_%.o $(SERVICE_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
 $(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o $(AGG_SERVICE_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
 
 E2E_LIB_OBJ := $(call obj,$(E2E_LIB_SRC))
 $(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
 
 $(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o: CPPFLAGS += -Itests/e2e -Ifcgi/project -Ifcgi/aggregator
 

@@ -19,7 +19,7 @@
 
 static volatile sig_atomic_t http_stopping, http_busy;
 
-static const char *env_get(char *const *envp, const char *name)
+static const char *env_get(const char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
 	for (; *envp; envp++)
@@ -58,7 +58,7 @@ void http_request_id_new(char out[HTTP_REQUEST_ID_MAX + 1])
 	out[2 * sizeof(raw)] = '\0';
 }
 
-void http_req_from_env(struct req *req, char *const *envp, struct arena *arena)
+void http_req_from_env(struct req *req, const char *const *envp, struct arena *arena)
 {
 	const char *uri = env_get(envp, "REQUEST_URI");
 	const char *method = env_get(envp, "REQUEST_METHOD");
@@ -232,7 +232,7 @@ int http_serve(const struct service *svc)
 		http_busy = 1;
 		arena_reset(&arena);
 		resp_reset(&resp);
-		http_req_from_env(&req, fr.envp, &arena);
+		http_req_from_env(&req, (const char *const *)fr.envp, &arena);
 		req.app = svc->app;
 		log_set_request_id(req.request_id);
 

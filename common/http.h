@@ -51,7 +51,7 @@ struct resp {
  * Fills req from a CGI/FastCGI environment (borrowed: req points into envp, which must outlive
  * it). Does not read the body. Never fails: absent variables become NULL or "".
  */
-void http_req_from_env(struct req *req, char *const *envp, struct arena *arena);
+void http_req_from_env(struct req *req, const char *const *envp, struct arena *arena);
 
 /* True for 1 to 64 characters of A-Za-z0-9._- (the ids we accept from clients). */
 bool http_request_id_valid(const char *id);

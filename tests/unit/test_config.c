@@ -1,0 +1,43 @@
+/* common/config.c: environment lookups with defaults, and the embedded database's URL. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "unit.h"
+
+static void defaults_and_values(void **state)
+{
+	(void)state;
+	unsetenv("PANEL_TEST_X");
+	assert_string_equal(config_str("PANEL_TEST_X", "dflt"), "dflt");
+	setenv("PANEL_TEST_X", "", 1);
+	assert_string_equal(config_str("PANEL_TEST_X", "dflt"), "dflt");
+	setenv("PANEL_TEST_X", "v", 1);
+	assert_string_equal(config_str("PANEL_TEST_X", "dflt"), "v");
+
+	unsetenv("PANEL_TEST_N");
+	assert_int_equal(config_long("PANEL_TEST_N", 5, 1, 10), 5);
+	setenv("PANEL_TEST_N", "7", 1);
+	assert_int_equal(config_long("PANEL_TEST_N", 5, 1, 10), 7);
+}
+
+static void database_url_falls_back_to_the_embedded_cluster(void **state)
+{
+	(void)state;
+	setenv("DATABASE_URL", "postgresql://elsewhere/db", 1);
+	assert_string_equal(config_database_url(), "postgresql://elsewhere/db");
+	unsetenv("DATABASE_URL");
+	setenv("PANEL_STATE_DIR", "/tmp/st", 1);
+	setenv("PANEL_PG_PORT", "5555", 1);
+	assert_string_equal(config_database_url(),
+			    "postgresql:///panel?host=/tmp/st/pgsock&port=5555&user=panel");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_and_values),
+		cmocka_unit_test(database_url_falls_back_to_the_embedded_cluster),
+	};
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

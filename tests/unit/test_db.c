@@ -1,0 +1,43 @@
+/*
+ * common/db.c, the parts that need no server: the SQLSTATE table and parameters. Connections,
+ * preparation and reconnection are proven end to end (tests/e2e), against a real Postgres.
+ */
+#include "db.h"
+#include "unit.h"
+
+static void sqlstates_map_to_outcomes(void **state)
+{
+	(void)state;
+	assert_int_equal(db_sqlstate_err(NULL), ERR_UNAVAILABLE); /* connection lost */
+	assert_int_equal(db_sqlstate_err(""), ERR_UNAVAILABLE);
+	assert_int_equal(db_sqlstate_err("08006"), ERR_UNAVAILABLE);
+	assert_int_equal(db_sqlstate_err("57P01"), ERR_UNAVAILABLE);
+	assert_int_equal(db_sqlstate_err("57014"), ERR_UNAVAILABLE);
+	assert_int_equal(db_sqlstate_err("40P01"), ERR_UNAVAILABLE);
+	assert_int_equal(db_sqlstate_err("53300"), ERR_UNAVAILABLE);
+	assert_int_equal(db_sqlstate_err("23505"), ERR_CONFLICT);
+	assert_int_equal(db_sqlstate_err("23503"), ERR_CONFLICT);
+	assert_int_equal(db_sqlstate_err("23514"), ERR_BAD_REQUEST);
+	assert_int_equal(db_sqlstate_err("22P02"), ERR_BAD_REQUEST);
+	assert_int_equal(db_sqlstate_err("42501"), ERR_INTERNAL); /* a privilege bug is ours */
+	assert_int_equal(db_sqlstate_err("42P01"), ERR_INTERNAL);
+	assert_int_equal(db_sqlstate_err("57P04"), ERR_INTERNAL);
+}
+
+static void integer_parameters(void **state)
+{
+	(void)state;
+	char b[DB_INT64_LEN];
+	assert_string_equal(db_param_int64(b, INT64_MIN), "-9223372036854775808");
+	assert_string_equal(db_param_int64(b, 0), "0");
+	assert_string_equal(db_param_int64(b, INT64_MAX), "9223372036854775807");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sqlstates_map_to_outcomes),
+		cmocka_unit_test(integer_parameters),
+	};
+	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
+}

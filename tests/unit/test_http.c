@@ -1,0 +1,131 @@
+/* common/http.c: requests from a FastCGI environment, request ids, and answers. */
+#include <string.h>
+
+#include "http.h"
+#include "unit.h"
+
+static void requests_are_built_from_the_environment(void **state)
+{
+	(void)state;
+	struct arena a = {0};
+	struct req req;
+	const char *env[] = {"REQUEST_METHOD=POST", "REQUEST_URI=/things/1?page=2&x=%20",
+		       "CONTENT_TYPE=application/json", "HTTP_AUTHORIZATION=Bearer t",
+		       "HTTP_IDEMPOTENCY_KEY=k1", "HTTP_IF_NONE_MATCH=\"abc\"",
+		       "HTTP_X_REQUEST_ID=client-id_1.2", NULL};
+
+	http_req_from_env(&req, env, &a);
+	assert_string_equal(req.method, "POST");
+	assert_false(req.head);
+	assert_string_equal(req.path, "/things/1");
+	assert_string_equal(req.query_string, "page=2&x=%20");
+	assert_string_equal(req.content_type, "application/json");
+	assert_string_equal(req.authorization, "Bearer t");
+	assert_string_equal(req.idempotency_key, "k1");
+	assert_string_equal(req.if_none_match, "\"abc\"");
+	assert_string_equal(req.request_id, "client-id_1.2");
+	arena_free(&a);
+}
+
+static void head_is_served_as_get_without_a_body(void **state)
+{
+	(void)state;
+	struct arena a = {0};
+	struct req req;
+	const char *env[] = {"REQUEST_METHOD=HEAD", "REQUEST_URI=/health", NULL};
+
+	http_req_from_env(&req, env, &a);
+	assert_string_equal(req.method, "GET");
+	assert_true(req.head);
+	assert_string_equal(req.query_string, "");
+	assert_null(req.authorization);
+	arena_free(&a);
+}
+
+static void insane_request_ids_are_replaced(void **state)
+{
+	(void)state;
+	struct arena a = {0};
+	struct req req;
+	char long_id[100];
+	memset(long_id, 'a', sizeof(long_id));
+	memcpy(long_id, "HTTP_X_REQUEST_ID=", 18);
+	long_id[18 + 65] = '\0';
+	const char *envs[][3] = {
+		{"REQUEST_URI=/", "HTTP_X_REQUEST_ID=has space", NULL},
+		{"REQUEST_URI=/", "HTTP_X_REQUEST_ID=", NULL},
+		{"REQUEST_URI=/", "HTTP_X_REQUEST_ID=new\nline", NULL},
+		{"REQUEST_URI=/", long_id, NULL},
+		{"REQUEST_URI=/", NULL, NULL},
+	};
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		http_req_from_env(&req, envs[i], &a);
+		assert_int_equal(strlen(req.request_id), 32);
+		assert_true(http_request_id_valid(req.request_id));
+	}
+	long_id[18 + 64] = '\0';
+	assert_true(http_request_id_valid(long_id + 18));
+
+	char a1[HTTP_REQUEST_ID_MAX + 1], a2[HTTP_REQUEST_ID_MAX + 1];
+	http_request_id_new(a1);
+	http_request_id_new(a2);
+	assert_string_not_equal(a1, a2);
+	arena_free(&a);
+}
+
+static void errors_render_as_the_contract_says(void **state)
+{
+	(void)state;
+	struct resp resp = {.headers = BUF_INIT(0), .body = BUF_INIT(0)};
+
+	enum err e = resp_error(&resp, ERR_NOT_FOUND, "project %d does not exist", 42);
+	assert_int_equal(e, ERR_NOT_FOUND);
+	resp_render_error(&resp, e);
+	assert_int_equal(resp.status, 404);
+	assert_string_equal(resp.body.data,
+			    "{\"name\":\"NotFound\",\"message\":\"project 42 does not exist\"}");
+
+	/* A message echoing invalid UTF-8 still renders as valid JSON. */
+	resp_reset(&resp);
+	resp_render_error(&resp, resp_error(&resp, ERR_BAD_REQUEST, "bad '%s'", "\xff\xfe"));
+	assert_string_equal(resp.body.data, "{\"name\":\"BadRequest\",\"message\":\"bad '\?\?'\"}");
+
+	/* Without a message, a default one that says nothing internal. */
+	resp_reset(&resp);
+	resp_render_error(&resp, ERR_UNAVAILABLE);
+	assert_int_equal(resp.status, 503);
+	assert_non_null(strstr(resp.body.data, "ServiceUnavailable"));
+	buf_free(&resp.headers);
+	buf_free(&resp.body);
+}
+
+static void json_and_text_answers(void **state)
+{
+	(void)state;
+	struct resp resp = {.headers = BUF_INIT(0), .body = BUF_INIT(0)};
+
+	assert_int_equal(resp_json(&resp, 201, json_pack("{s:s}", "a", "é")), ERR_OK);
+	assert_int_equal(resp.status, 201);
+	assert_string_equal(resp.body.data, "{\"a\":\"é\"}");
+	assert_null(resp.content_type);
+
+	resp_reset(&resp);
+	assert_int_equal(resp_text(&resp, 200, "application/yaml", "a: 1\n", 5), ERR_OK);
+	assert_string_equal(resp.content_type, "application/yaml");
+	resp_header(&resp, "Location", "/things/%d", 5);
+	assert_string_equal(resp.headers.data, "Location: /things/5\r\n");
+	buf_free(&resp.headers);
+	buf_free(&resp.body);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(requests_are_built_from_the_environment),
+		cmocka_unit_test(head_is_served_as_get_without_a_body),
+		cmocka_unit_test(insane_request_ids_are_replaced),
+		cmocka_unit_test(errors_render_as_the_contract_says),
+		cmocka_unit_test(json_and_text_answers),
+	};
+	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
+}

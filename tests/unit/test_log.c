@@ -1,0 +1,88 @@
+/* common/log.c: one valid JSON object per line, with the request id, whatever the message. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "unit.h"
+
+/* Runs the logger with stderr redirected into a temporary file and returns what it wrote. */
+static char *capture(void (*emit)(void))
+{
+	static char out[65536];
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	dup2(fileno(tmp), STDERR_FILENO);
+	emit();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	size_t n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return out;
+}
+
+static void emit_plain(void)
+{
+	log_init("unit");
+	log_set_request_id("req-1");
+	log_error("database: %s", "connection \"refused\"\n\ttry again \x01");
+	log_set_request_id(NULL);
+	log_info("second");
+	log_debug("hidden at the default level");
+}
+
+static void lines_are_json_objects(void **state)
+{
+	(void)state;
+	char *out = capture(emit_plain);
+	char *second = strchr(out, '\n');
+	assert_non_null(second);
+	*second++ = '\0';
+
+	json_t *line = json_loads(out, 0, NULL);
+	assert_non_null(line);
+	assert_string_equal(json_string_value(json_object_get(line, "level")), "error");
+	assert_string_equal(json_string_value(json_object_get(line, "service")), "unit");
+	assert_string_equal(json_string_value(json_object_get(line, "requestId")), "req-1");
+	assert_string_equal(json_string_value(json_object_get(line, "msg")),
+			    "database: connection \"refused\"\n\ttry again \x01");
+	assert_non_null(strstr(json_string_value(json_object_get(line, "src")), "test_log.c:"));
+	json_decref(line);
+
+	line = json_loads(second, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(line);
+	assert_true(json_is_null(json_object_get(line, "requestId")));
+	json_decref(line);
+	assert_null(strstr(second, "hidden"));
+}
+
+static void emit_huge(void)
+{
+	char big[10000];
+	memset(big, '"', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	log_warn("%s", big);
+}
+
+static void long_messages_are_cut_but_stay_valid(void **state)
+{
+	(void)state;
+	char *out = capture(emit_huge);
+	assert_non_null(strchr(out, '\n'));
+	json_t *line = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(line);
+	json_decref(line);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lines_are_json_objects),
+		cmocka_unit_test(long_messages_are_cut_but_stay_valid),
+	};
+	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
+}
