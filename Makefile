@@ -4,7 +4,13 @@
 
 SHELL := /bin/bash
 
-ifdef SANITIZE
+ifdef FUZZ
+CC       := clang
+BUILD    ?= build/fuzz
+BIN      ?= $(BUILD)/bin
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-sanitize-recover=all
+else ifdef SANITIZE
 CC       := clang
 BUILD    ?= build/sanitize
 BIN      ?= $(BUILD)/bin
@@ -52,8 +58,8 @@ PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 E2E_TESTS := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(E2E_SRC))
 
-.PHONY: all help deps run start stop test unit e2e test-sanitized check format format-check \
-        lint lint-openapi lint-compose fuzz soak bench clean
+.PHONY: all help deps run start stop test unit e2e check format format-check \
+        lint lint-openapi lint-compose fuzz fuzz-smoke fuzzers soak bench clean
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -104,7 +110,23 @@ E2E_LIB_OBJ := $(call obj,$(E2E_LIB_SRC))
 $(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_OBJ)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
 
-$(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o: CPPFLAGS += -Itests/e2e -Ifcgi/project -Ifcgi/aggregator
+$(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o $(BUILD)/tests/fuzz/%.o: \
+	CPPFLAGS += -Itests/e2e -Ifcgi/project -Ifcgi/aggregator -Ipanelctl
+
+# libFuzzer targets (make fuzz, and a short run in make test): built with FUZZ=1.
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 300
+# fuzz_project_* and fuzz_aggregator_* link that service's code; the others common/ and panelctl.
+FUZZ_LINK = @mkdir -p $(@D); $(call say,LD,$@)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -lfcgi $(PKG_LIBS)
+$(BUILD)/fuzz/fuzz_project_%: $(BUILD)/tests/fuzz/fuzz_project_%.o $(SERVICE_OBJ) $(COMMON_OBJ)
+	$(FUZZ_LINK)
+$(BUILD)/fuzz/fuzz_aggregator_%: $(BUILD)/tests/fuzz/fuzz_aggregator_%.o $(AGG_SERVICE_OBJ) $(COMMON_OBJ)
+	$(FUZZ_LINK)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
+		$(call obj,$(filter-out %/main.c,$(PANELCTL_SRC))) $(COMMON_OBJ)
+	$(FUZZ_LINK)
+fuzzers: $(FUZZERS)
 
 deps:
 	scripts/install-deps run
@@ -132,6 +154,18 @@ test:
 	$(MAKE) all unit
 	$(MAKE) e2e
 	$(MAKE) SANITIZE=address,undefined all unit e2e
+	$(MAKE) fuzz-smoke
+
+# Each fuzzer runs FUZZ_SECONDS on its corpus in tests/fuzz/corpus/, keeping what it finds.
+fuzz:
+	scripts/install-deps test
+	$(MAKE) FUZZ=1 fuzzers
+	tests/fuzz/run build/fuzz/fuzz $(FUZZ_SECONDS) keep
+
+# The short run of make test: about ten seconds each; the corpus in the repository is not changed.
+fuzz-smoke:
+	$(MAKE) FUZZ=1 fuzzers
+	tests/fuzz/run build/fuzz/fuzz 10
 
 check:
 	scripts/install-deps check

@@ -284,7 +284,14 @@ void format_rfc3339_ms(int64_t usec, char out[32])
 	time_t t = (time_t)secs;
 	struct tm tm;
 
+	char tmp[96];
+
 	gmtime_r(&t, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03dZ", (int)ms);
+	/* Four-digit years always (strftime's %Y would print 223 for 0223). */
+	int n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+	if (n < 0 || n > 31)
+		n = 0;
+	memcpy(out, tmp, (size_t)n);
+	out[n] = '\0';
 }

@@ -4,6 +4,7 @@
  * transaction (rows that exist stay untouched, so an assigned URL survives a re-seed) and moves
  * the id sequences past the largest id.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -157,29 +158,30 @@ static int check_element(const char *path, size_t i, json_t *el, const struct fi
 	return 0;
 }
 
-/* Loads path as an array of objects with exactly the given fields; prints why not. */
-static json_t *load_file(const char *path, const struct field *fields, size_t nfields)
+/* Parses text as an array of objects with exactly the given fields; prints why not. */
+static json_t *parse_rows(const char *label, const char *text, size_t len,
+			  const struct field *fields, size_t nfields)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	json_t *seen[8];
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *seen[NFIELDS(project_fields)]; /* the longer of the two field lists */
 	json_t *el;
 	size_t i;
 	int bad = 0;
 
 	if (!root) {
-		fprintf(stderr, "panelctl: %s: line %d: %s\n", path, jerr.line, jerr.text);
+		fprintf(stderr, "panelctl: %s: line %d: %s\n", label, jerr.line, jerr.text);
 		return NULL;
 	}
 	if (!json_is_array(root)) {
-		fprintf(stderr, "panelctl: %s: must be a JSON array of objects\n", path);
+		fprintf(stderr, "panelctl: %s: must be a JSON array of objects\n", label);
 		json_decref(root);
 		return NULL;
 	}
 	for (size_t f = 0; f < nfields; f++)
 		seen[f] = json_object();
 	json_array_foreach(root, i, el) {
-		if (check_element(path, i, el, fields, nfields, seen)) {
+		if (check_element(label, i, el, fields, nfields, seen)) {
 			bad = 1;
 			break;
 		}
@@ -191,6 +193,30 @@ static json_t *load_file(const char *path, const struct field *fields, size_t nf
 		return NULL;
 	}
 	return root;
+}
+
+json_t *seed_parse_users(const char *label, const char *text, size_t len)
+{
+	return parse_rows(label, text, len, user_fields, NFIELDS(user_fields));
+}
+
+json_t *seed_parse_projects(const char *label, const char *text, size_t len)
+{
+	return parse_rows(label, text, len, project_fields, NFIELDS(project_fields));
+}
+
+/* Reads and parses a seed file with the given parser; prints why not. */
+static json_t *load_file(const char *path, json_t *(*parse)(const char *, const char *, size_t))
+{
+	struct buf text = BUF_INIT(256 * 1024 * 1024);
+	json_t *rows = NULL;
+
+	if (buf_read_file(&text, path))
+		fprintf(stderr, "panelctl: %s: %s\n", path, strerror(errno));
+	else
+		rows = parse(path, text.data, text.len);
+	buf_free(&text);
+	return rows;
 }
 
 /* Every project's owner must be in the users file or in the database already. */
@@ -256,9 +282,8 @@ static long insert_all(struct db *db, const char *sql, json_t *rows, char *errbu
 
 int seed_run(struct db *db, const char *projects_path, const char *users_path)
 {
-	json_t *users = load_file(users_path, user_fields, NFIELDS(user_fields));
-	json_t *projects = users ? load_file(projects_path, project_fields, NFIELDS(project_fields))
-				 : NULL;
+	json_t *users = load_file(users_path, seed_parse_users);
+	json_t *projects = users ? load_file(projects_path, seed_parse_projects) : NULL;
 	char errbuf[1024] = "";
 	long nusers = -1, nprojects = -1;
 	PGresult *res = NULL;

@@ -95,6 +95,10 @@ static void timestamps_follow_rfc3339(void **state)
 	assert_int_equal(parse_rfc3339("2024-02-29t12:00:00.123456+02:00", &us), 0);
 	format_rfc3339_ms(us, out);
 	assert_string_equal(out, "2024-02-29T10:00:00.123Z");
+	/* Years below 1000 keep four digits (found by fuzz_time). */
+	assert_int_equal(parse_rfc3339("0223-06-22T06:02:08.597z", &us), 0);
+	format_rfc3339_ms(us, out);
+	assert_string_equal(out, "0223-06-22T06:02:08.597Z");
 	/* Milliseconds are truncated, not rounded. */
 	assert_int_equal(parse_rfc3339("2024-01-01T00:00:00.9999Z", &us), 0);
 	format_rfc3339_ms(us, out);

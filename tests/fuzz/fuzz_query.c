@@ -1,0 +1,42 @@
+/*
+ * libFuzzer target: query strings and the list parameters read from them (page, ids, times).
+ * Properties: never crashes, and every decoded key and value is valid UTF-8 text.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "http.h"
+#include "page.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct arena arena;
+	struct req req = {0};
+	struct resp resp = {0};
+	char *qs = fuzz_cstring(data, size);
+	const char *dup, *text;
+	int64_t v;
+	bool found;
+
+	req.arena = &arena;
+	req.path = "/deployments";
+	if (parse_query(qs, &arena, &req.query, &dup) == QUERY_OK) {
+		for (size_t i = 0; i < req.query.n; i++) {
+			const char *k = req.query.params[i].key, *val = req.query.params[i].value;
+			FUZZ_ASSERT(parse_utf8_text(k, strlen(k)) && parse_utf8_text(val, strlen(val)));
+		}
+		if (!page_parse(&req, &v, &resp))
+			FUZZ_ASSERT(v >= 1 && v <= PAGE_MAX);
+		page_filter_id(&req, "projectId", &v, &found, &resp);
+		page_filter_time(&req, "createdAfter", &text, &found, &resp);
+		page_headers(&req, 3, 100, &resp);
+		/* Links carry no raw control characters, whatever the query held. */
+		for (size_t i = 0; i < resp.headers.len; i++)
+			FUZZ_ASSERT((unsigned char)resp.headers.data[i] >= 0x20 ||
+				    resp.headers.data[i] == '\r' || resp.headers.data[i] == '\n');
+	}
+	buf_free(&resp.headers);
+	arena_reset(&arena);
+	free(qs);
+	return 0;
+}
