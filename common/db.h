@@ -23,7 +23,12 @@ struct db_stmt {
 	unsigned prepared_gen; /* managed by db.c */
 };
 
-#define DB_STMT(name, sql, retry_safe) {name, sql, retry_safe, 0}
+/*
+ * The SQL starts with a comment naming the statement, so pg_stat_statements, pg_stat_activity
+ * and the server log say which statement it is (make bench reads its SQL back from there).
+ * name and sql must be string literals.
+ */
+#define DB_STMT(name, sql, retry_safe) {name, "/* " name " */ " sql, retry_safe, 0}
 
 struct db {
 	PGconn *conn;         /* NULL until connected */
