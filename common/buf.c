@@ -72,7 +72,8 @@ int buf_put_urlencoded(struct buf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		int unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-				 (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+		                 (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+		                 c == '~';
 		char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
 		if (unreserved ? buf_append(b, s, 1) : buf_append(b, enc, 3))
 			return -1;

@@ -14,7 +14,10 @@ struct buf {
 	size_t max; /* appends that would pass this many bytes fail; 0 means no cap */
 };
 
-#define BUF_INIT(max_bytes) {NULL, 0, 0, (max_bytes)}
+#define BUF_INIT(max_bytes)                                                                        \
+	{                                                                                          \
+		NULL, 0, 0, (max_bytes)                                                            \
+	}
 
 /* Appends n bytes; returns 0, or -1 (buffer unchanged) when the cap would be passed. */
 int buf_append(struct buf *b, const void *data, size_t n);

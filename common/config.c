@@ -41,7 +41,8 @@ const char *config_database_url(void)
 	if (url)
 		return url;
 	snprintf(state, sizeof(state), "/var/tmp/panel-%ld", (long)getuid());
-	snprintf(embedded, sizeof(embedded), "postgresql:///panel?host=%s/pgsock&port=%s&user=panel",
-		 config_str("PANEL_STATE_DIR", state), config_str("PANEL_PG_PORT", "54329"));
+	snprintf(embedded, sizeof(embedded),
+	         "postgresql:///panel?host=%s/pgsock&port=%s&user=panel",
+	         config_str("PANEL_STATE_DIR", state), config_str("PANEL_PG_PORT", "54329"));
 	return embedded;
 }

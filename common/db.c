@@ -13,29 +13,29 @@
 
 /* Applies the settings that ALTER ROLE ... SET gave the role, which SET ROLE alone would not. */
 static const char role_settings_sql[] =
-	"SELECT set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), false) "
-	"FROM pg_db_role_setting s, unnest(s.setconfig) c "
-	"WHERE s.setrole = current_role::regrole "
-	"  AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))";
+    "SELECT set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), false) "
+    "FROM pg_db_role_setting s, unnest(s.setconfig) c "
+    "WHERE s.setrole = current_role::regrole "
+    "  AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))";
 
 static const struct {
 	const char *prefix; /* a full SQLSTATE or its two-character class */
 	enum err err;
 } sqlstate_table[] = {
-	{"08", ERR_UNAVAILABLE},       /* connection exception */
-	{"53", ERR_UNAVAILABLE},       /* insufficient resources */
-	{"57P01", ERR_UNAVAILABLE},    /* admin shutdown: the backend was terminated */
-	{"57P02", ERR_UNAVAILABLE},    /* crash shutdown */
-	{"57P03", ERR_UNAVAILABLE},    /* cannot connect now: starting up */
-	{"57014", ERR_UNAVAILABLE},    /* statement_timeout */
-	{"55P03", ERR_UNAVAILABLE},    /* lock_timeout */
-	{"25P03", ERR_UNAVAILABLE},    /* idle_in_transaction_session_timeout */
-	{"40001", ERR_UNAVAILABLE},    /* serialization failure: safe to retry */
-	{"40P01", ERR_UNAVAILABLE},    /* deadlock detected: safe to retry */
-	{"23505", ERR_CONFLICT},       /* unique violation */
-	{"23503", ERR_CONFLICT},       /* foreign key violation */
-	{"23514", ERR_BAD_REQUEST},    /* check violation */
-	{"22", ERR_BAD_REQUEST},       /* data exception */
+    {"08",    ERR_UNAVAILABLE}, /* connection exception */
+    {"53",    ERR_UNAVAILABLE}, /* insufficient resources */
+    {"57P01", ERR_UNAVAILABLE}, /* admin shutdown: the backend was terminated */
+    {"57P02", ERR_UNAVAILABLE}, /* crash shutdown */
+    {"57P03", ERR_UNAVAILABLE}, /* cannot connect now: starting up */
+    {"57014", ERR_UNAVAILABLE}, /* statement_timeout */
+    {"55P03", ERR_UNAVAILABLE}, /* lock_timeout */
+    {"25P03", ERR_UNAVAILABLE}, /* idle_in_transaction_session_timeout */
+    {"40001", ERR_UNAVAILABLE}, /* serialization failure: safe to retry */
+    {"40P01", ERR_UNAVAILABLE}, /* deadlock detected: safe to retry */
+    {"23505", ERR_CONFLICT   }, /* unique violation */
+    {"23503", ERR_CONFLICT   }, /* foreign key violation */
+    {"23514", ERR_BAD_REQUEST}, /* check violation */
+    {"22",    ERR_BAD_REQUEST}, /* data exception */
 };
 
 enum err db_sqlstate_err(const char *sqlstate)
@@ -43,7 +43,8 @@ enum err db_sqlstate_err(const char *sqlstate)
 	if (!sqlstate || !*sqlstate)
 		return ERR_UNAVAILABLE;
 	for (size_t i = 0; i < sizeof(sqlstate_table) / sizeof(sqlstate_table[0]); i++)
-		if (strncmp(sqlstate, sqlstate_table[i].prefix, strlen(sqlstate_table[i].prefix)) == 0)
+		if (strncmp(sqlstate, sqlstate_table[i].prefix, strlen(sqlstate_table[i].prefix)) ==
+		    0)
 			return sqlstate_table[i].err;
 	return ERR_INTERNAL;
 }
@@ -82,7 +83,7 @@ static enum err setup_session(struct db *db)
 		res = PQexec(db->conn, sql);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			log_error("database: SET ROLE %s failed: %s", db->role,
-				  PQresultErrorMessage(res));
+			          PQresultErrorMessage(res));
 			PQclear(res);
 			return ERR_INTERNAL;
 		}
@@ -90,7 +91,7 @@ static enum err setup_session(struct db *db)
 		res = PQexec(db->conn, role_settings_sql);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			log_error("database: applying role settings failed: %s",
-				  PQresultErrorMessage(res));
+			          PQresultErrorMessage(res));
 			PQclear(res);
 			return ERR_INTERNAL;
 		}
@@ -138,10 +139,11 @@ static enum err result_err(PGresult *res, const char *what, char sqlstate[6])
 	if (sqlstate)
 		snprintf(sqlstate, 6, "%s", state ? state : "");
 	if (rc == ERR_CONFLICT || rc == ERR_BAD_REQUEST)
-		log_info("database: %s: %s %s", what, state ? state : "", PQresultErrorMessage(res));
+		log_info("database: %s: %s %s", what, state ? state : "",
+		         PQresultErrorMessage(res));
 	else
 		log_error("database: %s: %s %s", what, state ? state : "",
-			  res ? PQresultErrorMessage(res) : "no result");
+		          res ? PQresultErrorMessage(res) : "no result");
 	return rc;
 }
 
@@ -167,7 +169,7 @@ static enum err prepare(struct db *db, struct db_stmt *stmt, char sqlstate[6])
 }
 
 enum err db_exec(struct db *db, struct db_stmt *stmt, int nparams, const char *const *params,
-		 PGresult **out, char sqlstate[6])
+                 PGresult **out, char sqlstate[6])
 {
 	*out = NULL;
 	if (sqlstate)
@@ -178,8 +180,8 @@ enum err db_exec(struct db *db, struct db_stmt *stmt, int nparams, const char *c
 			return rc;
 		rc = prepare(db, stmt, sqlstate);
 		if (!rc) {
-			PGresult *res = PQexecPrepared(db->conn, stmt->name, nparams, params, NULL,
-						       NULL, 0);
+			PGresult *res =
+			    PQexecPrepared(db->conn, stmt->name, nparams, params, NULL, NULL, 0);
 			if (result_ok(res)) {
 				*out = res;
 				return ERR_OK;
@@ -222,7 +224,7 @@ enum err db_exec_script(struct db *db, const char *sql, char *errbuf, size_t err
 }
 
 enum err db_query(struct db *db, const char *sql, int nparams, const char *const *params,
-		  PGresult **out, char *errbuf, size_t errbuf_size)
+                  PGresult **out, char *errbuf, size_t errbuf_size)
 {
 	enum err rc = db_connect(db);
 

@@ -28,7 +28,10 @@ struct db_stmt {
  * and the server log say which statement it is (make bench reads its SQL back from there).
  * name and sql must be string literals.
  */
-#define DB_STMT(name, sql, retry_safe) {name, "/* " name " */ " sql, retry_safe, 0}
+#define DB_STMT(name, sql, retry_safe)                                                             \
+	{                                                                                          \
+		name, "/* " name " */ " sql, retry_safe, 0                                         \
+	}
 
 struct db {
 	PGconn *conn;         /* NULL until connected */
@@ -55,7 +58,7 @@ void db_close(struct db *db);
  * mapped through the SQLSTATE table; *sqlstate (when not NULL) receives it ("" if none).
  */
 enum err db_exec(struct db *db, struct db_stmt *stmt, int nparams, const char *const *params,
-		 PGresult **out, char sqlstate[6]);
+                 PGresult **out, char sqlstate[6]);
 
 /*
  * Runs SQL text as a simple query (several statements allowed); for tools, not for requests.
@@ -69,7 +72,7 @@ enum err db_exec_script(struct db *db, const char *sql, char *errbuf, size_t err
  * instead of being logged.
  */
 enum err db_query(struct db *db, const char *sql, int nparams, const char *const *params,
-		  PGresult **out, char *errbuf, size_t errbuf_size);
+                  PGresult **out, char *errbuf, size_t errbuf_size);
 
 /* Frees a result (NULL allowed). */
 void db_result_free(PGresult *res);

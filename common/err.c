@@ -10,7 +10,7 @@ static const struct {
 	const char *name;
 } err_table[] = {
 #define ERR_ROW(e, status, name) {status, name},
-	ERR_LIST(ERR_ROW)
+    ERR_LIST(ERR_ROW)
 #undef ERR_ROW
 };
 

@@ -6,16 +6,16 @@
 #ifndef PANEL_ERR_H
 #define PANEL_ERR_H
 
-#define ERR_LIST(X)                                                                        \
-	X(OK, 200, "OK")                                                                   \
-	X(BAD_REQUEST, 400, "BadRequest")                                                  \
-	X(UNAUTHORIZED, 401, "Unauthorized")                                               \
-	X(NOT_FOUND, 404, "NotFound")                                                      \
-	X(METHOD_NOT_ALLOWED, 405, "MethodNotAllowed")                                     \
-	X(CONFLICT, 409, "Conflict")                                                       \
-	X(PAYLOAD_TOO_LARGE, 413, "PayloadTooLarge")                                       \
-	X(UNSUPPORTED_MEDIA_TYPE, 415, "UnsupportedMediaType")                             \
-	X(INTERNAL, 500, "InternalServerError")                                            \
+#define ERR_LIST(X)                                                                                \
+	X(OK, 200, "OK")                                                                           \
+	X(BAD_REQUEST, 400, "BadRequest")                                                          \
+	X(UNAUTHORIZED, 401, "Unauthorized")                                                       \
+	X(NOT_FOUND, 404, "NotFound")                                                              \
+	X(METHOD_NOT_ALLOWED, 405, "MethodNotAllowed")                                             \
+	X(CONFLICT, 409, "Conflict")                                                               \
+	X(PAYLOAD_TOO_LARGE, 413, "PayloadTooLarge")                                               \
+	X(UNSUPPORTED_MEDIA_TYPE, 415, "UnsupportedMediaType")                                     \
+	X(INTERNAL, 500, "InternalServerError")                                                    \
 	X(UNAVAILABLE, 503, "ServiceUnavailable")
 
 enum err {

@@ -114,7 +114,7 @@ enum err resp_json(struct resp *resp, int status, json_t *body)
 }
 
 enum err resp_text(struct resp *resp, int status, const char *content_type, const char *data,
-		   size_t len)
+                   size_t len)
 {
 	if (buf_append(&resp->body, data, len))
 		return resp_error(resp, ERR_INTERNAL, "the answer is too large");
@@ -137,11 +137,12 @@ enum err resp_error(struct resp *resp, enum err e, const char *fmt, ...)
 void resp_render_error(struct resp *resp, enum err e)
 {
 	json_t *body = json_pack("{s:s, s:s}", "name", err_name(e), "message",
-				 resp->message[0] ? resp->message : err_default_message(e));
+	                         resp->message[0] ? resp->message : err_default_message(e));
 	buf_reset(&resp->body);
 	if (!body || json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT)) {
 		buf_reset(&resp->body);
-		buf_puts(&resp->body, "{\"name\":\"InternalServerError\",\"message\":\"internal error\"}");
+		buf_puts(&resp->body,
+		         "{\"name\":\"InternalServerError\",\"message\":\"internal error\"}");
 	}
 	json_decref(body);
 	resp->status = err_status(e);
@@ -171,12 +172,13 @@ static enum err read_body(FCGX_Request *fr, struct req *req, struct resp *resp)
 	if (parse_int64(cl, strlen(cl), 0, INT64_MAX, &len))
 		return resp_error(resp, ERR_BAD_REQUEST, "invalid Content-Length");
 	if (len > HTTP_MAX_BODY)
-		return resp_error(resp, ERR_PAYLOAD_TOO_LARGE, "request body is larger than %d bytes",
-				  HTTP_MAX_BODY);
+		return resp_error(resp, ERR_PAYLOAD_TOO_LARGE,
+		                  "request body is larger than %d bytes", HTTP_MAX_BODY);
 	char *body = arena_alloc(req->arena, (size_t)len + 1);
 	int got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
 	if (got != len)
-		return resp_error(resp, ERR_BAD_REQUEST, "request body is shorter than Content-Length");
+		return resp_error(resp, ERR_BAD_REQUEST,
+		                  "request body is shorter than Content-Length");
 	body[len] = '\0';
 	req->body = body;
 	req->body_len = (size_t)len;
@@ -185,17 +187,17 @@ static enum err read_body(FCGX_Request *fr, struct req *req, struct resp *resp)
 
 /* Writes the whole answer; headers are rendered here because FCGX_FPrintF knows no %zu. */
 static void send_response(FCGX_Request *fr, const struct req *req, const struct resp *resp,
-			  struct buf *head)
+                          struct buf *head)
 {
 	bool has_body = resp->status != 304 && resp->status != 204;
 
 	buf_reset(head);
 	buf_printf(head, "Status: %d %s\r\nX-Request-Id: %s\r\n", resp->status,
-		   err_reason(resp->status), req->request_id);
+	           err_reason(resp->status), req->request_id);
 	if (has_body)
 		buf_printf(head, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-			   resp->content_type ? resp->content_type : "application/json",
-			   resp->body.len);
+		           resp->content_type ? resp->content_type : "application/json",
+		           resp->body.len);
 	buf_append(head, resp->headers.data, resp->headers.len);
 	buf_puts(head, "\r\n");
 	FCGX_PutStr(head->data, (int)head->len, fr->out);

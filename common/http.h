@@ -20,31 +20,31 @@
 enum { HTTP_MAX_BODY = 1024 * 1024, HTTP_MAX_PATH_IDS = 2, HTTP_REQUEST_ID_MAX = 64 };
 
 struct req {
-	const char *method;        /* as sent, except HEAD, which is reported as "GET" */
-	bool head;                 /* the client sent HEAD: the body is computed, not sent */
-	const char *path;          /* the raw path, without the query */
-	const char *query_string;  /* raw, "" when absent */
-	struct query query;        /* decoded by the dispatcher */
-	const char *content_type;  /* NULL when absent; likewise the headers below */
+	const char *method;       /* as sent, except HEAD, which is reported as "GET" */
+	bool head;                /* the client sent HEAD: the body is computed, not sent */
+	const char *path;         /* the raw path, without the query */
+	const char *query_string; /* raw, "" when absent */
+	struct query query;       /* decoded by the dispatcher */
+	const char *content_type; /* NULL when absent; likewise the headers below */
 	const char *authorization;
 	const char *if_none_match;
 	const char *idempotency_key;
-	const char *request_id;    /* always set: the client's sane one or a fresh one */
+	const char *request_id; /* always set: the client's sane one or a fresh one */
 	const char *body;
 	size_t body_len;
-	json_t *json;              /* the parsed body on routes that take one; owned by the dispatcher */
+	json_t *json; /* the parsed body on routes that take one; owned by the dispatcher */
 	int64_t ids[HTTP_MAX_PATH_IDS]; /* the path's ids, in order */
-	struct arena *arena;       /* per-request memory, reset before the next request */
-	void *app;                 /* the service's own context (its database) */
+	struct arena *arena;            /* per-request memory, reset before the next request */
+	void *app;                      /* the service's own context (its database) */
 	char request_id_buf[HTTP_REQUEST_ID_MAX + 1];
 };
 
 struct resp {
-	int status;           /* 0 until a handler or the dispatcher sets it */
+	int status;               /* 0 until a handler or the dispatcher sets it */
 	const char *content_type; /* static; NULL means application/json */
-	struct buf headers;   /* extra header lines, each ending in "\r\n" */
+	struct buf headers;       /* extra header lines, each ending in "\r\n" */
 	struct buf body;
-	char message[512];    /* the message of an error answer */
+	char message[512]; /* the message of an error answer */
 };
 
 /*
@@ -61,14 +61,14 @@ void http_request_id_new(char out[HTTP_REQUEST_ID_MAX + 1]);
 
 /* Adds a header line "name: value" formatted from fmt. */
 void resp_header(struct resp *resp, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Renders body as the JSON answer with the given status; steals the reference to body. */
 enum err resp_json(struct resp *resp, int status, json_t *body);
 
 /* Answers data (copied) with the given status and media type (a static string). */
 enum err resp_text(struct resp *resp, int status, const char *content_type, const char *data,
-		   size_t len);
+                   size_t len);
 
 /*
  * Records an error message for the dispatcher to render as {"name", "message"}; returns e so a
@@ -76,7 +76,7 @@ enum err resp_text(struct resp *resp, int status, const char *content_type, cons
  * The message must be safe to show a client.
  */
 enum err resp_error(struct resp *resp, enum err e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Renders resp->message as the JSON error body of e (used by the dispatcher). */
 void resp_render_error(struct resp *resp, enum err e);
@@ -87,10 +87,10 @@ void resp_reset(struct resp *resp);
 struct route;
 
 struct service {
-	const char *name;            /* for logs */
-	const struct route *routes;  /* the route table */
+	const char *name;           /* for logs */
+	const struct route *routes; /* the route table */
 	size_t nroutes;
-	void *app;                   /* passed to handlers as req->app */
+	void *app; /* passed to handlers as req->app */
 };
 
 /*

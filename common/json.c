@@ -18,7 +18,7 @@ static size_t utf8_length(const char *s)
 }
 
 enum err json_field_string(const json_t *obj, const char *key, size_t max_len, enum json_need need,
-			   const char **out, struct resp *resp)
+                           const char **out, struct resp *resp)
 {
 	const json_t *v = json_object_get(obj, key);
 
@@ -38,13 +38,13 @@ enum err json_field_string(const json_t *obj, const char *key, size_t max_len, e
 		return resp_error(resp, ERR_BAD_REQUEST, "field '%s' must not be empty", key);
 	if (len > max_len)
 		return resp_error(resp, ERR_BAD_REQUEST, "field '%s' is longer than %zu characters",
-				  key, max_len);
+		                  key, max_len);
 	*out = s;
 	return ERR_OK;
 }
 
 enum err json_field_int64(const json_t *obj, const char *key, int64_t min, int64_t max,
-			  enum json_need need, int64_t *out, bool *found, struct resp *resp)
+                          enum json_need need, int64_t *out, bool *found, struct resp *resp)
 {
 	const json_t *v = json_object_get(obj, key);
 

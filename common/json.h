@@ -21,11 +21,11 @@ enum json_need { JSON_OPTIONAL, JSON_REQUIRED };
  * is *out = NULL (400 when required). The string is borrowed from obj.
  */
 enum err json_field_string(const json_t *obj, const char *key, size_t max_len, enum json_need need,
-			   const char **out, struct resp *resp);
+                           const char **out, struct resp *resp);
 
 /* Reads obj[key] as an integer in [min, max]; absent or null is 400 when required, else *found=false. */
 enum err json_field_int64(const json_t *obj, const char *key, int64_t min, int64_t max,
-			  enum json_need need, int64_t *out, bool *found, struct resp *resp);
+                          enum json_need need, int64_t *out, bool *found, struct resp *resp);
 
 /* A JSON string, or null when s is NULL (new reference). */
 json_t *json_string_or_null(const char *s);

@@ -16,7 +16,7 @@ void log_set_request_id(const char *request_id);
 void log_set_level(enum log_level min_level);
 
 void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #define log_debug(...) log_write(LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__)
 #define log_info(...)  log_write(LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)

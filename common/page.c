@@ -14,7 +14,7 @@ enum err page_parse(const struct req *req, int64_t *page, struct resp *resp)
 	*page = 1;
 	if (v && parse_int64(v, strlen(v), 1, PAGE_MAX, page))
 		return resp_error(resp, ERR_BAD_REQUEST,
-				  "page must be an integer from 1 to 1000000000");
+		                  "page must be an integer from 1 to 1000000000");
 	return ERR_OK;
 }
 
@@ -24,7 +24,7 @@ int64_t page_offset(int64_t page)
 }
 
 enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bool *found,
-			struct resp *resp)
+                        struct resp *resp)
 {
 	const char *v = query_get(&req->query, name);
 
@@ -34,8 +34,8 @@ enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bo
 	return ERR_OK;
 }
 
-enum err page_filter_time(const struct req *req, const char *name, const char **text,
-			  bool *found, struct resp *resp)
+enum err page_filter_time(const struct req *req, const char *name, const char **text, bool *found,
+                          struct resp *resp)
 {
 	const char *v = query_get(&req->query, name);
 	int64_t usec;
@@ -44,8 +44,8 @@ enum err page_filter_time(const struct req *req, const char *name, const char **
 	*text = v;
 	if (v && parse_rfc3339(v, &usec))
 		return resp_error(resp, ERR_BAD_REQUEST,
-				  "%s must be an RFC 3339 timestamp such as 2024-01-31T12:00:00Z",
-				  name);
+		                  "%s must be an RFC 3339 timestamp such as 2024-01-31T12:00:00Z",
+		                  name);
 	return ERR_OK;
 }
 
@@ -78,6 +78,6 @@ void page_headers(const struct req *req, int64_t page, int64_t total, struct res
 		add_link(&link, req, page + 1, "next");
 	add_link(&link, req, last, "last");
 	buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
-		   (long long)total);
+	           (long long)total);
 	buf_free(&link);
 }

@@ -28,10 +28,10 @@ int64_t page_offset(int64_t page);
  */
 /* A positive 64-bit id, such as projectId. */
 enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bool *found,
-			struct resp *resp);
+                        struct resp *resp);
 /* An RFC 3339 timestamp, such as createdAfter; *text is the value as sent (borrowed). */
-enum err page_filter_time(const struct req *req, const char *name, const char **text,
-			  bool *found, struct resp *resp);
+enum err page_filter_time(const struct req *req, const char *name, const char **text, bool *found,
+                          struct resp *resp);
 
 /*
  * Adds X-Total-Count and Link for page of a list of total items at req->path: first and last

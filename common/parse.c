@@ -145,7 +145,7 @@ static const char *query_decode(const char *s, size_t n, struct arena *a)
 }
 
 enum query_status parse_query(const char *qs, struct arena *a, struct query *q,
-			      const char **bad_key)
+                              const char **bad_key)
 {
 	q->n = 0;
 	if (!qs)
@@ -289,7 +289,7 @@ void format_rfc3339_ms(int64_t usec, char out[32])
 	gmtime_r(&t, &tm);
 	/* Four-digit years always (strftime's %Y would print 223 for 0223). */
 	int n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
+	                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)ms);
 	if (n < 0 || n > 31)
 		n = 0;
 	memcpy(out, tmp, (size_t)n);

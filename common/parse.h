@@ -52,7 +52,7 @@ enum query_status {
  * On QUERY_DUPLICATE, *bad_key points at the repeated key (arena-owned).
  */
 enum query_status parse_query(const char *qs, struct arena *a, struct query *q,
-			      const char **bad_key);
+                              const char **bad_key);
 
 /* The decoded value of key, or NULL when absent (borrowed from q). */
 const char *query_get(const struct query *q, const char *key);

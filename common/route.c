@@ -12,7 +12,7 @@
 #include "log.h"
 
 int route_match(const char *pattern, const char *path, int64_t *ids, size_t max_ids,
-		const char **bad_name, size_t *bad_name_len)
+                const char **bad_name, size_t *bad_name_len)
 {
 	size_t nids = 0;
 	int bad = 0;
@@ -76,18 +76,19 @@ static enum err check_body(const struct route *r, struct req *req, struct resp *
 
 	if (req->body_len == 0) {
 		if (r->flags & ROUTE_BODY_REQUIRED)
-			return resp_error(resp, ERR_BAD_REQUEST, "request body must be a JSON object");
+			return resp_error(resp, ERR_BAD_REQUEST,
+			                  "request body must be a JSON object");
 		return ERR_OK;
 	}
 	if (!req->content_type || !is_json_media_type(req->content_type))
 		return resp_error(resp, ERR_UNSUPPORTED_MEDIA_TYPE,
-				  "request body must be application/json");
+		                  "request body must be application/json");
 	if (!(r->flags & (ROUTE_BODY_OPTIONAL | ROUTE_BODY_REQUIRED)))
 		return ERR_OK;
 	req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req->json)
 		return resp_error(resp, ERR_BAD_REQUEST, "malformed JSON body: %s at position %d",
-				  jerr.text, jerr.position);
+		                  jerr.text, jerr.position);
 	if (!json_is_object(req->json))
 		return resp_error(resp, ERR_BAD_REQUEST, "request body must be a JSON object");
 	return ERR_OK;
@@ -115,23 +116,21 @@ static enum err check_query(const struct route *r, struct req *req, struct resp 
 		for (size_t i = 0; i < req->query.n; i++)
 			if (!listed(r->params, req->query.params[i].key))
 				return resp_error(resp, ERR_BAD_REQUEST,
-						  "unknown query parameter '%.64s'",
-						  req->query.params[i].key);
+				                  "unknown query parameter '%.64s'",
+				                  req->query.params[i].key);
 		return ERR_OK;
-	case QUERY_MALFORMED:
-		return resp_error(resp, ERR_BAD_REQUEST, "malformed query string");
-	case QUERY_TOO_MANY:
-		return resp_error(resp, ERR_BAD_REQUEST, "too many query parameters");
+	case QUERY_MALFORMED: return resp_error(resp, ERR_BAD_REQUEST, "malformed query string");
+	case QUERY_TOO_MANY: return resp_error(resp, ERR_BAD_REQUEST, "too many query parameters");
 	case QUERY_DUPLICATE:
 		return resp_error(resp, ERR_BAD_REQUEST, "query parameter '%.64s' is given twice",
-				  dup);
+		                  dup);
 	}
 	return ERR_INTERNAL;
 }
 
 /* Finds the route, or answers 404/405/400 in resp and returns NULL. */
 static const struct route *find_route(const struct route *routes, size_t n, struct req *req,
-				      struct resp *resp, enum err *rc)
+                                      struct resp *resp, enum err *rc)
 {
 	char allow[128] = "";
 	const char *bad_name = NULL;
@@ -149,7 +148,8 @@ static const struct route *find_route(const struct route *routes, size_t n, stru
 		if (strcmp(routes[i].method, req->method) != 0) {
 			size_t len = strlen(allow);
 			snprintf(allow + len, sizeof(allow) - len, "%s%s%s", len ? ", " : "",
-				 routes[i].method, strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
+			         routes[i].method,
+			         strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
 			continue;
 		}
 		if (m < 0) {
@@ -161,11 +161,12 @@ static const struct route *find_route(const struct route *routes, size_t n, stru
 	}
 	if (bad_id) {
 		*rc = resp_error(resp, ERR_BAD_REQUEST, "%.*s id must be a positive integer",
-				 (int)bad_len, bad_name);
+		                 (int)bad_len, bad_name);
 	} else if (shape_matched) {
 		resp_header(resp, "Allow", "%s", allow);
-		*rc = resp_error(resp, ERR_METHOD_NOT_ALLOWED, "%s is not allowed on %s (allowed: %s)",
-				 req->head ? "HEAD" : req->method, req->path, allow);
+		*rc = resp_error(resp, ERR_METHOD_NOT_ALLOWED,
+		                 "%s is not allowed on %s (allowed: %s)",
+		                 req->head ? "HEAD" : req->method, req->path, allow);
 	} else {
 		*rc = resp_error(resp, ERR_NOT_FOUND, "no resource at %.200s", req->path);
 	}

@@ -47,6 +47,6 @@ enum err route_dispatch(const struct route *routes, size_t n, struct req *req, s
  * integer; then *bad_name and *bad_name_len name the pattern's id (borrowed from pattern).
  */
 int route_match(const char *pattern, const char *path, int64_t *ids, size_t max_ids,
-		const char **bad_name, size_t *bad_name_len);
+                const char **bad_name, size_t *bad_name_len);
 
 #endif

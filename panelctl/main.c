@@ -15,11 +15,11 @@ enum command { CMD_MIGRATE, CMD_ROLLBACK, CMD_STATUS, CMD_SEED };
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: panelctl migrate | rollback | status\n"
-		"       panelctl seed [--projects FILE] [--users FILE]\n"
-		"\n"
-		"Uses DATABASE_URL, or the embedded cluster when it is unset. Migrations are read\n"
-		"from $PANEL_MIGRATIONS (default: migrations/); seeds default to seeds/*.json.\n");
+	        "usage: panelctl migrate | rollback | status\n"
+	        "       panelctl seed [--projects FILE] [--users FILE]\n"
+	        "\n"
+	        "Uses DATABASE_URL, or the embedded cluster when it is unset. Migrations are read\n"
+	        "from $PANEL_MIGRATIONS (default: migrations/); seeds default to seeds/*.json.\n");
 	return 2;
 }
 

@@ -18,21 +18,20 @@
 static const char lock_sql[] = "SELECT pg_advisory_lock(72951011)";
 static const char unlock_sql[] = "SELECT pg_advisory_unlock(72951011)";
 
-static const char create_table_sql[] =
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("
-	"  version    text PRIMARY KEY,"
-	"  name       text NOT NULL,"
-	"  checksum   text NOT NULL,"
-	"  applied_at timestamptz NOT NULL DEFAULT now())";
+static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                       "  version    text PRIMARY KEY,"
+                                       "  name       text NOT NULL,"
+                                       "  checksum   text NOT NULL,"
+                                       "  applied_at timestamptz NOT NULL DEFAULT now())";
 
 static const char applied_sql[] =
-	"SELECT version, name, checksum, to_char(applied_at AT TIME ZONE 'UTC', "
-	"'YYYY-MM-DD HH24:MI:SS UTC') FROM schema_migrations ORDER BY version";
+    "SELECT version, name, checksum, to_char(applied_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD HH24:MI:SS UTC') FROM schema_migrations ORDER BY version";
 
 static const char checksum_sql[] = "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')";
 
 static const char record_sql[] =
-	"INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
+    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
 
 static const char forget_sql[] = "DELETE FROM schema_migrations WHERE version = $1";
 
@@ -91,7 +90,8 @@ static int parse_file_name(const char *file, char version[5], char name[128])
 
 static int by_version(const void *a, const void *b)
 {
-	return strcmp(((const struct migration *)a)->version, ((const struct migration *)b)->version);
+	return strcmp(((const struct migration *)a)->version,
+	              ((const struct migration *)b)->version);
 }
 
 static struct migration *plan_find(struct plan *p, const char *version)
@@ -197,14 +197,15 @@ static int plan_verify(const struct plan *p)
 		if (!m->applied)
 			continue;
 		if (!m->up) {
-			fprintf(stderr, "panelctl: migration %s_%s is applied but its file is missing\n",
-				m->version, m->name);
+			fprintf(stderr,
+			        "panelctl: migration %s_%s is applied but its file is missing\n",
+			        m->version, m->name);
 			bad = 1;
 		} else if (strcmp(m->checksum, m->applied_checksum) != 0) {
 			fprintf(stderr,
-				"panelctl: migration %s_%s was edited after it was applied "
-				"(checksum %.12s, applied %.12s); write a new migration instead\n",
-				m->version, m->name, m->checksum, m->applied_checksum);
+			        "panelctl: migration %s_%s was edited after it was applied "
+			        "(checksum %.12s, applied %.12s); write a new migration instead\n",
+			        m->version, m->name, m->checksum, m->applied_checksum);
 			bad = 1;
 		}
 	}
@@ -213,7 +214,7 @@ static int plan_verify(const struct plan *p)
 
 /* Runs sql and then the bookkeeping statement in one transaction. */
 static int run_in_transaction(struct db *db, const struct migration *m, const char *sql,
-			      const char *bookkeeping, int nparams, const char *const *params)
+                              const char *bookkeeping, int nparams, const char *const *params)
 {
 	char errbuf[1024];
 	PGresult *res = NULL;
@@ -222,8 +223,8 @@ static int run_in_transaction(struct db *db, const struct migration *m, const ch
 	    db_exec_script(db, sql, errbuf, sizeof(errbuf)) ||
 	    db_query(db, bookkeeping, nparams, params, &res, errbuf, sizeof(errbuf)) ||
 	    db_exec_script(db, "COMMIT", errbuf, sizeof(errbuf))) {
-		fprintf(stderr, "panelctl: migration %s_%s failed, nothing changed: %s\n", m->version,
-			m->name, errbuf);
+		fprintf(stderr, "panelctl: migration %s_%s failed, nothing changed: %s\n",
+		        m->version, m->name, errbuf);
 		db_exec_script(db, "ROLLBACK", NULL, 0);
 		db_result_free(res);
 		return -1;
@@ -295,7 +296,7 @@ int migrate_rollback(struct db *db, const char *dir)
 		printf("nothing to roll back\n");
 	} else if (!last->down) {
 		fprintf(stderr, "panelctl: %s/%s_%s.down.sql is missing\n", dir, last->version,
-			last->name);
+		        last->name);
 		status = 1;
 	} else {
 		const char *params[] = {last->version};

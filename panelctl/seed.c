@@ -17,30 +17,29 @@
 #include "parse.h"
 
 static const char insert_users_sql[] =
-	"INSERT INTO users (id, email, username, created_at) "
-	"SELECT id, email, username, created_at "
-	"FROM jsonb_to_recordset($1::jsonb) "
-	"     AS x (id bigint, email text, username text, created_at timestamptz) "
-	"ON CONFLICT (id) DO NOTHING";
+    "INSERT INTO users (id, email, username, created_at) "
+    "SELECT id, email, username, created_at "
+    "FROM jsonb_to_recordset($1::jsonb) "
+    "     AS x (id bigint, email text, username text, created_at timestamptz) "
+    "ON CONFLICT (id) DO NOTHING";
 
 static const char insert_projects_sql[] =
-	"INSERT INTO projects (id, name, url, owner_id, app_secret, created_at) "
-	"SELECT id, name, url, user_id, app_secret, created_at "
-	"FROM jsonb_to_recordset($1::jsonb) "
-	"     AS x (id bigint, name text, url text, user_id bigint, app_secret text, "
-	"           created_at timestamptz) "
-	"ON CONFLICT (id) DO NOTHING";
+    "INSERT INTO projects (id, name, url, owner_id, app_secret, created_at) "
+    "SELECT id, name, url, user_id, app_secret, created_at "
+    "FROM jsonb_to_recordset($1::jsonb) "
+    "     AS x (id bigint, name text, url text, user_id bigint, app_secret text, "
+    "           created_at timestamptz) "
+    "ON CONFLICT (id) DO NOTHING";
 
 static const char reset_sequences_sql[] =
-	"SELECT setval(pg_get_serial_sequence('users', 'id'), "
-	"              coalesce((SELECT max(id) FROM users), 1), (SELECT count(*) > 0 FROM users)), "
-	"       setval(pg_get_serial_sequence('projects', 'id'), "
-	"              coalesce((SELECT max(id) FROM projects), 1), "
-	"              (SELECT count(*) > 0 FROM projects))";
+    "SELECT setval(pg_get_serial_sequence('users', 'id'), "
+    "              coalesce((SELECT max(id) FROM users), 1), (SELECT count(*) > 0 FROM users)), "
+    "       setval(pg_get_serial_sequence('projects', 'id'), "
+    "              coalesce((SELECT max(id) FROM projects), 1), "
+    "              (SELECT count(*) > 0 FROM projects))";
 
 /* The ids among $1 that are users already. */
-static const char existing_users_sql[] =
-	"SELECT id FROM users WHERE id = ANY($1::bigint[])";
+static const char existing_users_sql[] = "SELECT id FROM users WHERE id = ANY($1::bigint[])";
 
 enum field_type { FIELD_ID, FIELD_TEXT, FIELD_TEXT_OR_NULL, FIELD_TIME };
 
@@ -52,19 +51,19 @@ struct field {
 };
 
 static const struct field user_fields[] = {
-	{"id",         FIELD_ID,   0,   1},
-	{"email",      FIELD_TEXT, 320, 1},
-	{"username",   FIELD_TEXT, 200, 1},
-	{"created_at", FIELD_TIME, 0,   0},
+    {"id",         FIELD_ID,   0,   1},
+    {"email",      FIELD_TEXT, 320, 1},
+    {"username",   FIELD_TEXT, 200, 1},
+    {"created_at", FIELD_TIME, 0,   0},
 };
 
 static const struct field project_fields[] = {
-	{"id",         FIELD_ID,           0,    1},
-	{"name",       FIELD_TEXT,         200,  1},
-	{"url",        FIELD_TEXT_OR_NULL, 2048, 0},
-	{"user_id",    FIELD_ID,           0,    0},
-	{"app_secret", FIELD_TEXT,         200,  0},
-	{"created_at", FIELD_TIME,         0,    0},
+    {"id",         FIELD_ID,           0,    1},
+    {"name",       FIELD_TEXT,         200,  1},
+    {"url",        FIELD_TEXT_OR_NULL, 2048, 0},
+    {"user_id",    FIELD_ID,           0,    0},
+    {"app_secret", FIELD_TEXT,         200,  0},
+    {"created_at", FIELD_TIME,         0,    0},
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
@@ -85,7 +84,8 @@ static const char *field_problem(const struct field *f, const json_t *v)
 		/* fall through */
 	case FIELD_TEXT:
 		if (!json_is_string(v))
-			return f->type == FIELD_TEXT ? "must be a string" : "must be a string or null";
+			return f->type == FIELD_TEXT ? "must be a string"
+			                             : "must be a string or null";
 		if (json_string_length(v) == 0)
 			return "must not be empty";
 		if (strlen(json_string_value(v)) != json_string_length(v))
@@ -114,7 +114,7 @@ static void set_key(const json_t *v, char *out, size_t size)
 
 /* Checks one element against the fields; prints why not and returns -1. */
 static int check_element(const char *path, size_t i, json_t *el, const struct field *fields,
-			 size_t nfields, json_t **seen)
+                         size_t nfields, json_t **seen)
 {
 	const char *key;
 	json_t *v;
@@ -124,13 +124,14 @@ static int check_element(const char *path, size_t i, json_t *el, const struct fi
 		fprintf(stderr, "panelctl: %s: element %zu: must be an object\n", path, i);
 		return -1;
 	}
-	json_object_foreach(el, key, v) {
+	json_object_foreach(el, key, v)
+	{
 		size_t f = 0;
 		while (f < nfields && strcmp(fields[f].name, key) != 0)
 			f++;
 		if (f == nfields) {
-			fprintf(stderr, "panelctl: %s: element %zu: unknown field \"%s\"\n", path, i,
-				key);
+			fprintf(stderr, "panelctl: %s: element %zu: unknown field \"%s\"\n", path,
+			        i, key);
 			return -1;
 		}
 	}
@@ -139,7 +140,7 @@ static int check_element(const char *path, size_t i, json_t *el, const struct fi
 		const char *problem = v ? field_problem(&fields[f], v) : "is missing";
 		if (problem) {
 			fprintf(stderr, "panelctl: %s: element %zu: field \"%s\" %s\n", path, i,
-				fields[f].name, problem);
+			        fields[f].name, problem);
 			return -1;
 		}
 		if (!fields[f].unique)
@@ -147,10 +148,11 @@ static int check_element(const char *path, size_t i, json_t *el, const struct fi
 		set_key(v, text, sizeof(text));
 		json_t *first = json_object_get(seen[f], text);
 		if (first) {
-			fprintf(stderr,
-				"panelctl: %s: element %zu: field \"%s\" repeats element %" JSON_INTEGER_FORMAT
-				"\n",
-				path, i, fields[f].name, json_integer_value(first));
+			fprintf(
+			    stderr,
+			    "panelctl: %s: element %zu: field \"%s\" repeats element %" JSON_INTEGER_FORMAT
+			    "\n",
+			    path, i, fields[f].name, json_integer_value(first));
 			return -1;
 		}
 		json_object_set_new(seen[f], text, json_integer((json_int_t)i));
@@ -160,7 +162,7 @@ static int check_element(const char *path, size_t i, json_t *el, const struct fi
 
 /* Parses text as an array of objects with exactly the given fields; prints why not. */
 static json_t *parse_rows(const char *label, const char *text, size_t len,
-			  const struct field *fields, size_t nfields)
+                          const struct field *fields, size_t nfields)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -180,7 +182,8 @@ static json_t *parse_rows(const char *label, const char *text, size_t len,
 	}
 	for (size_t f = 0; f < nfields; f++)
 		seen[f] = json_object();
-	json_array_foreach(root, i, el) {
+	json_array_foreach(root, i, el)
+	{
 		if (check_element(label, i, el, fields, nfields, seen)) {
 			bad = 1;
 			break;
@@ -229,14 +232,15 @@ static int check_owners(struct db *db, const char *path, json_t *projects, json_
 	PGresult *res = NULL;
 	int status = -1;
 
-	json_array_foreach(users, i, u) {
+	json_array_foreach(users, i, u)
+	{
 		set_key(json_object_get(u, "id"), text, sizeof(text));
 		json_object_set_new(known, text, json_true());
 	}
 	buf_puts(&list, "{");
 	json_array_foreach(projects, i, p)
-		buf_printf(&list, "%s%" JSON_INTEGER_FORMAT, i ? "," : "",
-			   json_integer_value(json_object_get(p, "user_id")));
+	    buf_printf(&list, "%s%" JSON_INTEGER_FORMAT, i ? "," : "",
+	               json_integer_value(json_object_get(p, "user_id")));
 	buf_puts(&list, "}");
 	const char *params[] = {list.data};
 	if (db_query(db, existing_users_sql, 1, params, &res, errbuf, sizeof(errbuf))) {
@@ -245,14 +249,16 @@ static int check_owners(struct db *db, const char *path, json_t *projects, json_
 	}
 	for (int r = 0; r < db_ntuples(res); r++)
 		json_object_set_new(known, db_str(res, r, 0), json_true());
-	json_array_foreach(projects, i, p) {
+	json_array_foreach(projects, i, p)
+	{
 		json_t *owner = json_object_get(p, "user_id");
 		set_key(owner, text, sizeof(text));
 		if (!json_object_get(known, text)) {
-			fprintf(stderr,
-				"panelctl: %s: element %zu: field \"user_id\" names user %s, who is in "
-				"neither the users file nor the database\n",
-				path, i, text);
+			fprintf(
+			    stderr,
+			    "panelctl: %s: element %zu: field \"user_id\" names user %s, who is in "
+			    "neither the users file nor the database\n",
+			    path, i, text);
 			goto out;
 		}
 	}
@@ -293,7 +299,8 @@ int seed_run(struct db *db, const char *projects_path, const char *users_path)
 		goto out;
 	if (db_exec_script(db, "BEGIN", errbuf, sizeof(errbuf)) ||
 	    (nusers = insert_all(db, insert_users_sql, users, errbuf, sizeof(errbuf))) < 0 ||
-	    (nprojects = insert_all(db, insert_projects_sql, projects, errbuf, sizeof(errbuf))) < 0 ||
+	    (nprojects = insert_all(db, insert_projects_sql, projects, errbuf, sizeof(errbuf))) <
+	        0 ||
 	    db_query(db, reset_sequences_sql, 0, NULL, &res, errbuf, sizeof(errbuf)) ||
 	    db_exec_script(db, "COMMIT", errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "panelctl: seed refused, nothing changed: %s\n", errbuf);

@@ -6,10 +6,11 @@
 
 #include "aggregator.h"
 
-static struct db_stmt queue_stats_stmt = DB_STMT("queue_stats",
-	"SELECT count(*), coalesce(extract(epoch FROM now() - min(enqueued_at)), 0) "
-	"FROM event_queue",
-	true);
+static struct db_stmt queue_stats_stmt =
+    DB_STMT("queue_stats",
+            "SELECT count(*), coalesce(extract(epoch FROM now() - min(enqueued_at)), 0) "
+            "FROM event_queue",
+            true);
 
 enum err db_queue_stats(struct db *db, int64_t *depth, double *oldest_age)
 {

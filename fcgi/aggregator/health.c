@@ -13,12 +13,12 @@ enum err health_get(struct req *req, struct resp *resp)
 
 	if (db_queue_stats(&app->db, &depth, &age))
 		return resp_json(resp, 503,
-				 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable", "database",
-					   "down", "name", err_name(ERR_UNAVAILABLE), "message",
-					   err_default_message(ERR_UNAVAILABLE)));
+		                 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable",
+		                           "database", "down", "name", err_name(ERR_UNAVAILABLE),
+		                           "message", err_default_message(ERR_UNAVAILABLE)));
 	return resp_json(resp, 200,
-			 json_pack("{s:s, s:s, s:{s:I, s:f}}", "status", "ok", "database", "ok",
-				   "queue", "depth", (json_int_t)depth, "oldestAgeSeconds", age));
+	                 json_pack("{s:s, s:s, s:{s:I, s:f}}", "status", "ok", "database", "ok",
+	                           "queue", "depth", (json_int_t)depth, "oldestAgeSeconds", age));
 }
 
 enum err openapi_get(struct req *req, struct resp *resp)

@@ -7,30 +7,31 @@
 #include "project.h"
 
 /* Columns shared by both statements, in the order db_project_row() reads them. */
-#define PROJECT_COLUMNS                                                                        \
-	"p.id, p.name, p.url, p.owner_id, api_time(p.created_at), "                            \
-	"EXISTS (SELECT 1 FROM deployments d WHERE d.project_id = p.id "                       \
-	"        AND d.status IN ('pending', 'building', 'deploying')), "                      \
-	"EXISTS (SELECT 1 FROM deployments d WHERE d.project_id = p.id AND d.status = 'done'), " \
+#define PROJECT_COLUMNS                                                                            \
+	"p.id, p.name, p.url, p.owner_id, api_time(p.created_at), "                                \
+	"EXISTS (SELECT 1 FROM deployments d WHERE d.project_id = p.id "                           \
+	"        AND d.status IN ('pending', 'building', 'deploying')), "                          \
+	"EXISTS (SELECT 1 FROM deployments d WHERE d.project_id = p.id AND d.status = 'done'), "   \
 	"l.id, l.status, api_time(l.created_at) "
-#define LATEST_DEPLOYMENT                                                                      \
-	"LEFT JOIN LATERAL (SELECT d.id, d.status, d.created_at FROM deployments d "           \
-	"                   WHERE d.project_id = p.id "                                        \
+#define LATEST_DEPLOYMENT                                                                          \
+	"LEFT JOIN LATERAL (SELECT d.id, d.status, d.created_at FROM deployments d "               \
+	"                   WHERE d.project_id = p.id "                                            \
 	"                   ORDER BY d.created_at DESC, d.id DESC LIMIT 1) l ON true "
 
 static struct db_stmt health_stmt = DB_STMT("health", "SELECT 1", true);
 
-static struct db_stmt page_stmt = DB_STMT("projects_page",
-	"SELECT t.total, page.* "
-	"FROM (SELECT count(*) AS total FROM projects) t "
-	"LEFT JOIN LATERAL (SELECT " PROJECT_COLUMNS
-	"                   FROM projects p " LATEST_DEPLOYMENT
-	"                   ORDER BY p.id LIMIT 8 OFFSET $1) page ON true",
-	true);
+static struct db_stmt page_stmt =
+    DB_STMT("projects_page",
+            "SELECT t.total, page.* "
+            "FROM (SELECT count(*) AS total FROM projects) t "
+            "LEFT JOIN LATERAL (SELECT " PROJECT_COLUMNS
+            "                   FROM projects p " LATEST_DEPLOYMENT
+            "                   ORDER BY p.id LIMIT 8 OFFSET $1) page ON true",
+            true);
 
-static struct db_stmt get_stmt = DB_STMT("projects_get",
-	"SELECT 0, " PROJECT_COLUMNS "FROM projects p " LATEST_DEPLOYMENT "WHERE p.id = $1",
-	true);
+static struct db_stmt get_stmt = DB_STMT(
+    "projects_get",
+    "SELECT 0, " PROJECT_COLUMNS "FROM projects p " LATEST_DEPLOYMENT "WHERE p.id = $1", true);
 
 enum err db_health(struct db *db)
 {

@@ -10,9 +10,9 @@ enum err health_get(struct req *req, struct resp *resp)
 
 	if (db_health(&app->db))
 		return resp_json(resp, 503,
-				 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable", "database",
-					   "down", "name", err_name(ERR_UNAVAILABLE), "message",
-					   err_default_message(ERR_UNAVAILABLE)));
+		                 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable",
+		                           "database", "down", "name", err_name(ERR_UNAVAILABLE),
+		                           "message", err_default_message(ERR_UNAVAILABLE)));
 	return resp_json(resp, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
 }
 

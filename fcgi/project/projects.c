@@ -15,16 +15,12 @@ json_t *project_to_json(const struct project_row *p)
 
 	if (p->latest_id)
 		latest = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)p->latest_id, "status",
-				   p->latest_status, "createdAt", p->latest_created_at);
-	return json_pack("{s:I, s:s, s:o, s:I, s:s, s:b, s:b, s:o}",
-			 "id", (json_int_t)p->id,
-			 "name", p->name,
-			 "url", json_string_or_null(p->url),
-			 "ownerId", (json_int_t)p->owner_id,
-			 "createdAt", p->created_at,
-			 "hasOngoingDeployment", p->has_ongoing,
-			 "hasLiveDeployment", p->has_live,
-			 "latestDeployment", latest);
+		                   p->latest_status, "createdAt", p->latest_created_at);
+	return json_pack("{s:I, s:s, s:o, s:I, s:s, s:b, s:b, s:o}", "id", (json_int_t)p->id,
+	                 "name", p->name, "url", json_string_or_null(p->url), "ownerId",
+	                 (json_int_t)p->owner_id, "createdAt", p->created_at,
+	                 "hasOngoingDeployment", p->has_ongoing, "hasLiveDeployment", p->has_live,
+	                 "latestDeployment", latest);
 }
 
 enum err projects_list(struct req *req, struct resp *resp)
@@ -59,7 +55,7 @@ enum err projects_get(struct req *req, struct resp *resp)
 	if (db_ntuples(res) == 0 || !db_project_row(res, 0, &p)) {
 		db_result_free(res);
 		return resp_error(resp, ERR_NOT_FOUND, "project %" PRId64 " does not exist",
-				  req->ids[0]);
+		                  req->ids[0]);
 	}
 	rc = resp_json(resp, 200, project_to_json(&p));
 	db_result_free(res);

@@ -77,7 +77,7 @@ static void curl_init(void)
 }
 
 struct reply http(enum service svc, const char *method, const char *path, const char *auth,
-		  const char *content_type, const char *body, const char *const *extra)
+                  const char *content_type, const char *body, const char *const *extra)
 {
 	struct buf out = BUF_INIT(0), head = BUF_INIT(0), line = BUF_INIT(0);
 	struct curl_slist *hdrs = NULL;
@@ -110,7 +110,8 @@ struct reply http(enum service svc, const char *method, const char *path, const 
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 		buf_reset(&line);
-		buf_printf(&line, "Content-Type: %s", content_type ? content_type : "application/json");
+		buf_printf(&line, "Content-Type: %s",
+		           content_type ? content_type : "application/json");
 		hdrs = curl_slist_append(hdrs, body ? line.data : "Content-Type:");
 	}
 	hdrs = curl_slist_append(hdrs, "Expect:");
@@ -212,8 +213,9 @@ json_t *sql(const char *fmt, ...)
 		json_t *row = json_object();
 		for (int c = 0; c < PQnfields(res); c++)
 			json_object_set_new(row, PQfname(res, c),
-					    PQgetisnull(res, i, c) ? json_null()
-								  : json_string(PQgetvalue(res, i, c)));
+			                    PQgetisnull(res, i, c)
+			                        ? json_null()
+			                        : json_string(PQgetvalue(res, i, c)));
 		json_array_append_new(rows, row);
 	}
 	PQclear(res);
@@ -257,7 +259,7 @@ const char *unique(const char *prefix)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	char *s = out[slot++ % 8];
 	snprintf(s, 96, "%s-%ld-%ld-%u", prefix, (long)getpid(), (long)(ts.tv_nsec % 1000000),
-		 __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
+	         __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED));
 	return s;
 }
 
@@ -265,12 +267,14 @@ void fixture_project(struct fixture_project *p)
 {
 	snprintf(p->name, sizeof(p->name), "%s", unique("fixture"));
 	snprintf(p->secret, sizeof(p->secret), "s3cret-%s", unique("k"));
-	p->owner_id = sql_int("INSERT INTO users (email, username) VALUES ('%s@example.test', '%s') "
-			      "RETURNING id",
-			      p->name, p->name);
-	p->id = sql_int("INSERT INTO projects (name, owner_id, app_secret) VALUES ('%s', %lld, '%s') "
-			"RETURNING id",
-			p->name, (long long)p->owner_id, p->secret);
+	p->owner_id =
+	    sql_int("INSERT INTO users (email, username) VALUES ('%s@example.test', '%s') "
+	            "RETURNING id",
+	            p->name, p->name);
+	p->id =
+	    sql_int("INSERT INTO projects (name, owner_id, app_secret) VALUES ('%s', %lld, '%s') "
+	            "RETURNING id",
+	            p->name, (long long)p->owner_id, p->secret);
 }
 
 size_t seeded_project_ids(int64_t *ids, size_t max)
@@ -284,7 +288,8 @@ size_t seeded_project_ids(int64_t *ids, size_t max)
 	json_t *all = json_load_file(path, 0, &err);
 	if (!all)
 		fail_msg("%s: %s", path, err.text);
-	json_array_foreach(all, i, el) {
+	json_array_foreach(all, i, el)
+	{
 		if (n < max)
 			ids[n++] = json_integer_value(json_object_get(el, "id"));
 	}

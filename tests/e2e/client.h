@@ -21,10 +21,10 @@ enum service { PROJECT, AGGREGATOR };
 
 struct reply {
 	long status;
-	char *body;         /* NUL-terminated; owned */
+	char *body; /* NUL-terminated; owned */
 	size_t len;
-	json_t *json;       /* the parsed body, NULL when it is not JSON; owned */
-	json_t *headers;    /* lower-case name → value of the final response; owned */
+	json_t *json;    /* the parsed body, NULL when it is not JSON; owned */
+	json_t *headers; /* lower-case name → value of the final response; owned */
 };
 
 /* The Authorization value to send: the service's token, none, or a literal header value. */
@@ -37,7 +37,7 @@ struct reply {
  * body is given. extra is a NULL-terminated list of "Name: value" header lines, or NULL.
  */
 struct reply http(enum service svc, const char *method, const char *path, const char *auth,
-		  const char *content_type, const char *body, const char *const *extra);
+                  const char *content_type, const char *body, const char *const *extra);
 
 /* Shorthands with the service's token. */
 struct reply get(enum service svc, const char *path);

@@ -18,7 +18,7 @@ static void assert_unauthorized(struct reply *r, enum service svc, bool invalid_
 
 	assert_error(r, 401, "Unauthorized");
 	snprintf(want, sizeof(want), "Bearer realm=\"%s\"%s", realms[svc],
-		 invalid_token ? ", error=\"invalid_token\"" : "");
+	         invalid_token ? ", error=\"invalid_token\"" : "");
 	assert_string_equal(reply_header(r, "WWW-Authenticate"), want);
 }
 
@@ -50,7 +50,7 @@ static void token_matrix(void **state)
 		assert_unauthorized(&r, svc, true);
 		reply_free(&r);
 		snprintf(header, sizeof(header), "Bearer %.*s", (int)strlen(service_token(svc)) - 1,
-			 service_token(svc));
+		         service_token(svc));
 		r = http(svc, "GET", path, header, NULL, NULL, NULL);
 		assert_unauthorized(&r, svc, true);
 		reply_free(&r);
@@ -63,7 +63,7 @@ static void token_matrix(void **state)
 		/* The scheme is case-insensitive. */
 		snprintf(header, sizeof(header), "bEaReR %s", service_token(svc));
 		r = http(svc, "GET", svc == PROJECT ? "/projects" : "/health", header, NULL, NULL,
-			 NULL);
+		         NULL);
 		assert_int_equal(r.status, 200);
 		reply_free(&r);
 
@@ -80,7 +80,8 @@ static void token_matrix(void **state)
 static bool log_has(const char *needle)
 {
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "grep -qF -- '%s' \"$PANEL_STATE_DIR\"/log/lighttpd.log", needle);
+	snprintf(cmd, sizeof(cmd), "grep -qF -- '%s' \"$PANEL_STATE_DIR\"/log/lighttpd.log",
+	         needle);
 	return shell("%s", cmd) == 0;
 }
 
@@ -186,10 +187,9 @@ static void body_over_the_limit_is_413_before_any_worker(void **state)
 	snprintf(h, sizeof(h), "X-Request-Id: %s", rid);
 	const char *const extra[] = {h, NULL};
 	for (size_t i = 0; i < 2; i++) {
-		struct reply r = http(services[i], "POST", services[i] == PROJECT
-								 ? "/deployment/webhook"
-								 : "/events",
-				      AUTH_TOKEN, NULL, big, extra);
+		struct reply r = http(services[i], "POST",
+		                      services[i] == PROJECT ? "/deployment/webhook" : "/events",
+		                      AUTH_TOKEN, NULL, big, extra);
 		assert_int_equal(r.status, 413);
 		reply_free(&r);
 	}
@@ -210,8 +210,9 @@ static void health_reports_the_database(void **state)
 
 static int64_t table_fingerprint(void)
 {
-	return sql_int("SELECT hashtext((SELECT string_agg(u::text, ',' ORDER BY u.id) FROM users u) "
-		       "|| (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM projects p))");
+	return sql_int(
+	    "SELECT hashtext((SELECT string_agg(u::text, ',' ORDER BY u.id) FROM users u) "
+	    "|| (SELECT string_agg(p::text, ',' ORDER BY p.id) FROM projects p))");
 }
 
 static void seeding_is_idempotent_and_keeps_urls(void **state)
@@ -224,17 +225,17 @@ static void seeding_is_idempotent_and_keeps_urls(void **state)
 	int64_t before = table_fingerprint();
 
 	assert_int_equal(shell("\"$PANEL_BIN_DIR\"/panelctl seed --projects \"$PANEL_TEST_SEEDS\"/"
-			       "projects.json --users \"$PANEL_TEST_SEEDS\"/users.json "
-			       ">\"$PANEL_STATE_DIR\"/reseed.out"),
-			 0);
+	                       "projects.json --users \"$PANEL_TEST_SEEDS\"/users.json "
+	                       ">\"$PANEL_STATE_DIR\"/reseed.out"),
+	                 0);
 	assert_int_equal(shell("grep -q 'users: 0 of .* inserted; projects: 0 of .* inserted' "
-			       "\"$PANEL_STATE_DIR\"/reseed.out"),
-			 0);
+	                       "\"$PANEL_STATE_DIR\"/reseed.out"),
+	                 0);
 	assert_int_equal(table_fingerprint(), before);
 	assert_int_equal(sql_int("SELECT count(*) FROM projects WHERE id = %lld AND "
-				 "url = 'https://kept.test.example'",
-				 (long long)ids[0]),
-			 1);
+	                         "url = 'https://kept.test.example'",
+	                         (long long)ids[0]),
+	                 1);
 	sql("UPDATE projects SET url = NULL WHERE id = %lld", (long long)ids[0]);
 }
 
@@ -244,18 +245,19 @@ static void malformed_seed_file_changes_nothing(void **state)
 	(void)state;
 	int64_t before = table_fingerprint();
 	assert_int_equal(
-		shell("f=\"$PANEL_STATE_DIR\"/bad-projects.json; "
-		      "printf '[{\"id\": 990001, \"name\": \"good-one\", \"url\": null, \"user_id\": %lld, "
-		      "\"app_secret\": \"x\", \"created_at\": \"2024-01-01T00:00:00.000Z\"}, "
-		      "{\"id\": 990002, \"name\": \"bad-one\", \"url\": null, \"user_id\": %lld, "
-		      "\"app_secret\": \"x\", \"created_at\": \"yesterday\"}]' >\"$f\"; "
-		      "\"$PANEL_BIN_DIR\"/panelctl seed --projects \"$f\" --users "
-		      "\"$PANEL_TEST_SEEDS\"/users.json 2>\"$PANEL_STATE_DIR\"/bad.err; s=$?; "
-		      "grep -q 'bad-projects.json: element 1: field \"created_at\"' "
-		      "\"$PANEL_STATE_DIR\"/bad.err && exit $s",
-		      (long long)sql_int("SELECT min(id) FROM users"),
-		      (long long)sql_int("SELECT min(id) FROM users")),
-		1);
+	    shell(
+	        "f=\"$PANEL_STATE_DIR\"/bad-projects.json; "
+	        "printf '[{\"id\": 990001, \"name\": \"good-one\", \"url\": null, \"user_id\": %lld, "
+	        "\"app_secret\": \"x\", \"created_at\": \"2024-01-01T00:00:00.000Z\"}, "
+	        "{\"id\": 990002, \"name\": \"bad-one\", \"url\": null, \"user_id\": %lld, "
+	        "\"app_secret\": \"x\", \"created_at\": \"yesterday\"}]' >\"$f\"; "
+	        "\"$PANEL_BIN_DIR\"/panelctl seed --projects \"$f\" --users "
+	        "\"$PANEL_TEST_SEEDS\"/users.json 2>\"$PANEL_STATE_DIR\"/bad.err; s=$?; "
+	        "grep -q 'bad-projects.json: element 1: field \"created_at\"' "
+	        "\"$PANEL_STATE_DIR\"/bad.err && exit $s",
+	        (long long)sql_int("SELECT min(id) FROM users"),
+	        (long long)sql_int("SELECT min(id) FROM users")),
+	    1);
 	assert_int_equal(table_fingerprint(), before);
 	assert_int_equal(sql_int("SELECT count(*) FROM projects WHERE id IN (990001, 990002)"), 0);
 }
@@ -265,48 +267,51 @@ static void migrations_serialize_refuse_edits_and_roll_back(void **state)
 {
 	(void)state;
 	const char *env = "u=$(echo \"$DATABASE_URL\" | sed 's|/panel?|/panel_migrations?|'); "
-			  "export DATABASE_URL=$u; ";
+	                  "export DATABASE_URL=$u; ";
 	assert_int_equal(shell("psql \"$(echo $DATABASE_URL | sed 's/user=panel/user=postgres/')\" "
-			       "-qc 'CREATE DATABASE panel_migrations OWNER panel' >/dev/null"),
-			 0);
+	                       "-qc 'CREATE DATABASE panel_migrations OWNER panel' >/dev/null"),
+	                 0);
 	/* Four runners at once: each migration is applied exactly once. */
-	assert_int_equal(shell("%s for i in 1 2 3 4; do \"$PANEL_BIN_DIR\"/panelctl migrate "
-			       ">\"$PANEL_STATE_DIR\"/mig-$i.out & done; wait; "
-			       "n=$(ls migrations/*.up.sql | wc -l); "
-			       "[ $(cat \"$PANEL_STATE_DIR\"/mig-*.out | grep -c '^applied') -eq $n ]",
-			       env),
-			 0);
+	assert_int_equal(
+	    shell("%s for i in 1 2 3 4; do \"$PANEL_BIN_DIR\"/panelctl migrate "
+	          ">\"$PANEL_STATE_DIR\"/mig-$i.out & done; wait; "
+	          "n=$(ls migrations/*.up.sql | wc -l); "
+	          "[ $(cat \"$PANEL_STATE_DIR\"/mig-*.out | grep -c '^applied') -eq $n ]",
+	          env),
+	    0);
 	/* An applied file edited afterwards is refused. */
-	assert_int_equal(shell("%s d=\"$PANEL_STATE_DIR\"/mig-edited; rm -rf \"$d\"; cp -r migrations "
-			       "\"$d\"; echo '-- edited' >>\"$d\"/0001_core.up.sql; "
-			       "PANEL_MIGRATIONS=\"$d\" \"$PANEL_BIN_DIR\"/panelctl migrate "
-			       "2>\"$PANEL_STATE_DIR\"/edited.err; s=$?; "
-			       "grep -q 'was edited after it was applied' \"$PANEL_STATE_DIR\"/edited.err "
-			       "&& exit $s",
-			       env),
-			 1);
+	assert_int_equal(
+	    shell("%s d=\"$PANEL_STATE_DIR\"/mig-edited; rm -rf \"$d\"; cp -r migrations "
+	          "\"$d\"; echo '-- edited' >>\"$d\"/0001_core.up.sql; "
+	          "PANEL_MIGRATIONS=\"$d\" \"$PANEL_BIN_DIR\"/panelctl migrate "
+	          "2>\"$PANEL_STATE_DIR\"/edited.err; s=$?; "
+	          "grep -q 'was edited after it was applied' \"$PANEL_STATE_DIR\"/edited.err "
+	          "&& exit $s",
+	          env),
+	    1);
 	/* Every migration rolls back, and the schema comes back up. */
-	assert_int_equal(shell("%s set -e; n=$(ls migrations/*.up.sql | wc -l); "
-			       "for i in $(seq $n); do \"$PANEL_BIN_DIR\"/panelctl rollback >/dev/null; "
-			       "done; \"$PANEL_BIN_DIR\"/panelctl status | grep -q \"^$n pending\"; "
-			       "\"$PANEL_BIN_DIR\"/panelctl migrate >/dev/null; "
-			       "\"$PANEL_BIN_DIR\"/panelctl status | grep -q '^0 pending'",
-			       env),
-			 0);
+	assert_int_equal(
+	    shell("%s set -e; n=$(ls migrations/*.up.sql | wc -l); "
+	          "for i in $(seq $n); do \"$PANEL_BIN_DIR\"/panelctl rollback >/dev/null; "
+	          "done; \"$PANEL_BIN_DIR\"/panelctl status | grep -q \"^$n pending\"; "
+	          "\"$PANEL_BIN_DIR\"/panelctl migrate >/dev/null; "
+	          "\"$PANEL_BIN_DIR\"/panelctl status | grep -q '^0 pending'",
+	          env),
+	    0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(token_matrix),
-		cmocka_unit_test(rejected_requests_never_reach_a_worker),
-		cmocka_unit_test(exemptions),
-		cmocka_unit_test(not_found_and_method_not_allowed),
-		cmocka_unit_test(body_over_the_limit_is_413_before_any_worker),
-		cmocka_unit_test(health_reports_the_database),
-		cmocka_unit_test(seeding_is_idempotent_and_keeps_urls),
-		cmocka_unit_test(malformed_seed_file_changes_nothing),
-		cmocka_unit_test(migrations_serialize_refuse_edits_and_roll_back),
+	    cmocka_unit_test(token_matrix),
+	    cmocka_unit_test(rejected_requests_never_reach_a_worker),
+	    cmocka_unit_test(exemptions),
+	    cmocka_unit_test(not_found_and_method_not_allowed),
+	    cmocka_unit_test(body_over_the_limit_is_413_before_any_worker),
+	    cmocka_unit_test(health_reports_the_database),
+	    cmocka_unit_test(seeding_is_idempotent_and_keeps_urls),
+	    cmocka_unit_test(malformed_seed_file_changes_nothing),
+	    cmocka_unit_test(migrations_serialize_refuse_edits_and_roll_back),
 	};
 	return cmocka_run_group_tests_name("e2e: foundation", tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(*cred != '\0');
 		FUZZ_ASSERT(strpbrk(cred, " \t") == NULL);
 		FUZZ_ASSERT(auth_secret_equal(cred, secret) ==
-			    (strcmp(cred, secret) == 0 && *secret != '\0'));
+		            (strcmp(cred, secret) == 0 && *secret != '\0'));
 	}
 	FUZZ_ASSERT(auth_secret_equal(secret, secret) == (*secret != '\0'));
 	free(header);

@@ -23,7 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (parse_query(qs, &arena, &req.query, &dup) == QUERY_OK) {
 		for (size_t i = 0; i < req.query.n; i++) {
 			const char *k = req.query.params[i].key, *val = req.query.params[i].value;
-			FUZZ_ASSERT(parse_utf8_text(k, strlen(k)) && parse_utf8_text(val, strlen(val)));
+			FUZZ_ASSERT(parse_utf8_text(k, strlen(k)) &&
+			            parse_utf8_text(val, strlen(val)));
 		}
 		if (!page_parse(&req, &v, &resp))
 			FUZZ_ASSERT(v >= 1 && v <= PAGE_MAX);
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Links carry no raw control characters, whatever the query held. */
 		for (size_t i = 0; i < resp.headers.len; i++)
 			FUZZ_ASSERT((unsigned char)resp.headers.data[i] >= 0x20 ||
-				    resp.headers.data[i] == '\r' || resp.headers.data[i] == '\n');
+			            resp.headers.data[i] == '\r' || resp.headers.data[i] == '\n');
 	}
 	buf_free(&resp.headers);
 	arena_reset(&arena);

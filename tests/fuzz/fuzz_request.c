@@ -17,11 +17,11 @@ static enum err answer(struct req *req, struct resp *resp)
 }
 
 static const struct route routes[] = {
-	{"GET",  "/projects",                      answer, 0,                   "page,status"},
-	{"GET",  "/projects/{project}",            answer, 0,                   NULL},
-	{"POST", "/projects/{project}/deployment", answer, ROUTE_BODY_OPTIONAL, NULL},
-	{"POST", "/deployment/webhook",            answer, ROUTE_BODY_REQUIRED, NULL},
-	{"GET",  "/a/{x}/b/{y}",                   answer, 0,                   NULL},
+    {"GET",  "/projects",                      answer, 0,                   "page,status"},
+    {"GET",  "/projects/{project}",            answer, 0,                   NULL         },
+    {"POST", "/projects/{project}/deployment", answer, ROUTE_BODY_OPTIONAL, NULL         },
+    {"POST", "/deployment/webhook",            answer, ROUTE_BODY_REQUIRED, NULL         },
+    {"GET",  "/a/{x}/b/{y}",                   answer, 0,                   NULL         },
 };
 
 /* Takes the next newline-terminated field of the input. */

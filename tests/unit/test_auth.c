@@ -35,8 +35,8 @@ static void equality_is_exact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(credentials_bare_or_bearer),
-		cmocka_unit_test(equality_is_exact),
+	    cmocka_unit_test(credentials_bare_or_bearer),
+	    cmocka_unit_test(equality_is_exact),
 	};
 	return cmocka_run_group_tests_name("auth", tests, NULL, NULL);
 }

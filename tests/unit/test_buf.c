@@ -94,12 +94,12 @@ static void reads_whole_files_within_the_cap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(appends_grow_and_stay_terminated),
-		cmocka_unit_test(cap_refuses_and_leaves_the_buffer_unchanged),
-		cmocka_unit_test(printf_handles_long_output),
-		cmocka_unit_test(urlencoding_keeps_only_unreserved),
-		cmocka_unit_test(reset_keeps_memory),
-		cmocka_unit_test(reads_whole_files_within_the_cap),
+	    cmocka_unit_test(appends_grow_and_stay_terminated),
+	    cmocka_unit_test(cap_refuses_and_leaves_the_buffer_unchanged),
+	    cmocka_unit_test(printf_handles_long_output),
+	    cmocka_unit_test(urlencoding_keeps_only_unreserved),
+	    cmocka_unit_test(reset_keeps_memory),
+	    cmocka_unit_test(reads_whole_files_within_the_cap),
 	};
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
 }

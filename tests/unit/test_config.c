@@ -30,14 +30,14 @@ static void database_url_falls_back_to_the_embedded_cluster(void **state)
 	setenv("PANEL_STATE_DIR", "/tmp/st", 1);
 	setenv("PANEL_PG_PORT", "5555", 1);
 	assert_string_equal(config_database_url(),
-			    "postgresql:///panel?host=/tmp/st/pgsock&port=5555&user=panel");
+	                    "postgresql:///panel?host=/tmp/st/pgsock&port=5555&user=panel");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults_and_values),
-		cmocka_unit_test(database_url_falls_back_to_the_embedded_cluster),
+	    cmocka_unit_test(defaults_and_values),
+	    cmocka_unit_test(database_url_falls_back_to_the_embedded_cluster),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

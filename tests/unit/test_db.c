@@ -36,8 +36,8 @@ static void integer_parameters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sqlstates_map_to_outcomes),
-		cmocka_unit_test(integer_parameters),
+	    cmocka_unit_test(sqlstates_map_to_outcomes),
+	    cmocka_unit_test(integer_parameters),
 	};
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }

@@ -12,16 +12,16 @@ static void statuses_and_names_follow_the_contract(void **state)
 		int status;
 		const char *name;
 	} want[] = {
-		{ERR_OK, 200, "OK"},
-		{ERR_BAD_REQUEST, 400, "BadRequest"},
-		{ERR_UNAUTHORIZED, 401, "Unauthorized"},
-		{ERR_NOT_FOUND, 404, "NotFound"},
-		{ERR_METHOD_NOT_ALLOWED, 405, "MethodNotAllowed"},
-		{ERR_CONFLICT, 409, "Conflict"},
-		{ERR_PAYLOAD_TOO_LARGE, 413, "PayloadTooLarge"},
-		{ERR_UNSUPPORTED_MEDIA_TYPE, 415, "UnsupportedMediaType"},
-		{ERR_INTERNAL, 500, "InternalServerError"},
-		{ERR_UNAVAILABLE, 503, "ServiceUnavailable"},
+	    {ERR_OK,	             200, "OK"                  },
+	    {ERR_BAD_REQUEST,            400, "BadRequest"          },
+	    {ERR_UNAUTHORIZED,           401, "Unauthorized"        },
+	    {ERR_NOT_FOUND,              404, "NotFound"            },
+	    {ERR_METHOD_NOT_ALLOWED,     405, "MethodNotAllowed"    },
+	    {ERR_CONFLICT,               409, "Conflict"            },
+	    {ERR_PAYLOAD_TOO_LARGE,      413, "PayloadTooLarge"     },
+	    {ERR_UNSUPPORTED_MEDIA_TYPE, 415, "UnsupportedMediaType"},
+	    {ERR_INTERNAL,               500, "InternalServerError" },
+	    {ERR_UNAVAILABLE,            503, "ServiceUnavailable"  },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		assert_int_equal(err_status(want[i].e), want[i].status);
@@ -37,7 +37,7 @@ static void statuses_and_names_follow_the_contract(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(statuses_and_names_follow_the_contract),
+	    cmocka_unit_test(statuses_and_names_follow_the_contract),
 	};
 	return cmocka_run_group_tests_name("err", tests, NULL, NULL);
 }

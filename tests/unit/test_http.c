@@ -9,10 +9,14 @@ static void requests_are_built_from_the_environment(void **state)
 	(void)state;
 	struct arena a = {0};
 	struct req req;
-	const char *env[] = {"REQUEST_METHOD=POST", "REQUEST_URI=/things/1?page=2&x=%20",
-		       "CONTENT_TYPE=application/json", "HTTP_AUTHORIZATION=Bearer t",
-		       "HTTP_IDEMPOTENCY_KEY=k1", "HTTP_IF_NONE_MATCH=\"abc\"",
-		       "HTTP_X_REQUEST_ID=client-id_1.2", NULL};
+	const char *env[] = {"REQUEST_METHOD=POST",
+	                     "REQUEST_URI=/things/1?page=2&x=%20",
+	                     "CONTENT_TYPE=application/json",
+	                     "HTTP_AUTHORIZATION=Bearer t",
+	                     "HTTP_IDEMPOTENCY_KEY=k1",
+	                     "HTTP_IF_NONE_MATCH=\"abc\"",
+	                     "HTTP_X_REQUEST_ID=client-id_1.2",
+	                     NULL};
 
 	http_req_from_env(&req, env, &a);
 	assert_string_equal(req.method, "POST");
@@ -52,11 +56,11 @@ static void insane_request_ids_are_replaced(void **state)
 	memcpy(long_id, "HTTP_X_REQUEST_ID=", 18);
 	long_id[18 + 65] = '\0';
 	const char *envs[][3] = {
-		{"REQUEST_URI=/", "HTTP_X_REQUEST_ID=has space", NULL},
-		{"REQUEST_URI=/", "HTTP_X_REQUEST_ID=", NULL},
-		{"REQUEST_URI=/", "HTTP_X_REQUEST_ID=new\nline", NULL},
-		{"REQUEST_URI=/", long_id, NULL},
-		{"REQUEST_URI=/", NULL, NULL},
+	    {"REQUEST_URI=/", "HTTP_X_REQUEST_ID=has space", NULL},
+	    {"REQUEST_URI=/", "HTTP_X_REQUEST_ID=",          NULL},
+	    {"REQUEST_URI=/", "HTTP_X_REQUEST_ID=new\nline", NULL},
+	    {"REQUEST_URI=/", long_id,                       NULL},
+	    {"REQUEST_URI=/", NULL,                          NULL},
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		http_req_from_env(&req, envs[i], &a);
@@ -83,7 +87,7 @@ static void errors_render_as_the_contract_says(void **state)
 	resp_render_error(&resp, e);
 	assert_int_equal(resp.status, 404);
 	assert_string_equal(resp.body.data,
-			    "{\"name\":\"NotFound\",\"message\":\"project 42 does not exist\"}");
+	                    "{\"name\":\"NotFound\",\"message\":\"project 42 does not exist\"}");
 
 	/* A message echoing invalid UTF-8 still renders as valid JSON. */
 	resp_reset(&resp);
@@ -121,11 +125,11 @@ static void json_and_text_answers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(requests_are_built_from_the_environment),
-		cmocka_unit_test(head_is_served_as_get_without_a_body),
-		cmocka_unit_test(insane_request_ids_are_replaced),
-		cmocka_unit_test(errors_render_as_the_contract_says),
-		cmocka_unit_test(json_and_text_answers),
+	    cmocka_unit_test(requests_are_built_from_the_environment),
+	    cmocka_unit_test(head_is_served_as_get_without_a_body),
+	    cmocka_unit_test(insane_request_ids_are_replaced),
+	    cmocka_unit_test(errors_render_as_the_contract_says),
+	    cmocka_unit_test(json_and_text_answers),
 	};
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

@@ -11,26 +11,25 @@ static void strings_are_checked_for_type_length_and_presence(void **state)
 	struct resp resp = {0};
 	const char *s;
 	json_t *o = json_pack("{s:s, s:s, s:i, s:n, s:s}", "ok", "héllo", "empty", "", "num", 5,
-			      "nul", "long", "ééééé");
+	                      "nul", "long", "ééééé");
 
 	assert_int_equal(json_field_string(o, "ok", 5, JSON_REQUIRED, &s, &resp), ERR_OK);
 	assert_string_equal(s, "héllo");
 	/* Lengths are in characters, not bytes. */
 	assert_int_equal(json_field_string(o, "long", 5, JSON_REQUIRED, &s, &resp), ERR_OK);
 	assert_int_equal(json_field_string(o, "long", 4, JSON_REQUIRED, &s, &resp),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_non_null(strstr(resp.message, "'long'"));
 	assert_int_equal(json_field_string(o, "empty", 5, JSON_OPTIONAL, &s, &resp),
-			 ERR_BAD_REQUEST);
-	assert_int_equal(json_field_string(o, "num", 5, JSON_OPTIONAL, &s, &resp),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
+	assert_int_equal(json_field_string(o, "num", 5, JSON_OPTIONAL, &s, &resp), ERR_BAD_REQUEST);
 	assert_non_null(strstr(resp.message, "must be a string"));
 	assert_int_equal(json_field_string(o, "nul", 5, JSON_OPTIONAL, &s, &resp), ERR_OK);
 	assert_null(s);
 	assert_int_equal(json_field_string(o, "missing", 5, JSON_OPTIONAL, &s, &resp), ERR_OK);
 	assert_null(s);
 	assert_int_equal(json_field_string(o, "missing", 5, JSON_REQUIRED, &s, &resp),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_non_null(strstr(resp.message, "'missing' is required"));
 	json_decref(o);
 }
@@ -42,25 +41,25 @@ static void integers_are_checked_for_type_and_range(void **state)
 	int64_t v;
 	bool found;
 	json_t *o = json_loads("{\"id\": 7, \"real\": 7.0, \"str\": \"7\", \"neg\": -1, "
-			       "\"big\": 9223372036854775807}",
-			       0, NULL);
+	                       "\"big\": 9223372036854775807}",
+	                       0, NULL);
 
 	assert_int_equal(json_field_int64(o, "id", 1, INT64_MAX, JSON_REQUIRED, &v, &found, &resp),
-			 ERR_OK);
+	                 ERR_OK);
 	assert_true(found);
 	assert_int_equal(v, 7);
 	assert_int_equal(json_field_int64(o, "big", 1, INT64_MAX, JSON_REQUIRED, &v, &found, &resp),
-			 ERR_OK);
+	                 ERR_OK);
 	assert_int_equal(v, INT64_MAX);
 	assert_int_equal(
-		json_field_int64(o, "real", 1, INT64_MAX, JSON_REQUIRED, &v, &found, &resp),
-		ERR_BAD_REQUEST);
+	    json_field_int64(o, "real", 1, INT64_MAX, JSON_REQUIRED, &v, &found, &resp),
+	    ERR_BAD_REQUEST);
 	assert_int_equal(json_field_int64(o, "str", 1, INT64_MAX, JSON_REQUIRED, &v, &found, &resp),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_int_equal(json_field_int64(o, "neg", 1, INT64_MAX, JSON_REQUIRED, &v, &found, &resp),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_int_equal(json_field_int64(o, "none", 1, 9, JSON_OPTIONAL, &v, &found, &resp),
-			 ERR_OK);
+	                 ERR_OK);
 	assert_false(found);
 	json_decref(o);
 }
@@ -82,9 +81,9 @@ static void builders(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(strings_are_checked_for_type_length_and_presence),
-		cmocka_unit_test(integers_are_checked_for_type_and_range),
-		cmocka_unit_test(builders),
+	    cmocka_unit_test(strings_are_checked_for_type_length_and_presence),
+	    cmocka_unit_test(integers_are_checked_for_type_and_range),
+	    cmocka_unit_test(builders),
 	};
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

@@ -49,7 +49,7 @@ static void lines_are_json_objects(void **state)
 	assert_string_equal(json_string_value(json_object_get(line, "service")), "unit");
 	assert_string_equal(json_string_value(json_object_get(line, "requestId")), "req-1");
 	assert_string_equal(json_string_value(json_object_get(line, "msg")),
-			    "database: connection \"refused\"\n\ttry again \x01");
+	                    "database: connection \"refused\"\n\ttry again \x01");
 	assert_non_null(strstr(json_string_value(json_object_get(line, "src")), "test_log.c:"));
 	json_decref(line);
 
@@ -81,8 +81,8 @@ static void long_messages_are_cut_but_stay_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(lines_are_json_objects),
-		cmocka_unit_test(long_messages_are_cut_but_stay_valid),
+	    cmocka_unit_test(lines_are_json_objects),
+	    cmocka_unit_test(long_messages_are_cut_but_stay_valid),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

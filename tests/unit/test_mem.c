@@ -56,9 +56,9 @@ static void x_allocators(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(allocations_are_aligned_and_distinct),
-		cmocka_unit_test(large_allocations_and_reset),
-		cmocka_unit_test(x_allocators),
+	    cmocka_unit_test(allocations_are_aligned_and_distinct),
+	    cmocka_unit_test(large_allocations_and_reset),
+	    cmocka_unit_test(x_allocators),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }

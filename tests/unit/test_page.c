@@ -37,8 +37,8 @@ static void pages_are_bounded(void **state)
 	f = request("/x", "page=1000000000");
 	assert_int_equal(page_parse(&f->req, &page, &f->resp), ERR_OK);
 	assert_int_equal(page_offset(page), INT64_C(7999999992));
-	const char *bad[] = {"page=0", "page=-1", "page=1000000001", "page=x", "page=", "page=1.5",
-			     "page=99999999999999999999"};
+	const char *bad[] = {"page=0", "page=-1",  "page=1000000001",          "page=x",
+	                     "page=",  "page=1.5", "page=99999999999999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		f = request("/x", bad[i]);
 		assert_int_equal(page_parse(&f->req, &page, &f->resp), ERR_BAD_REQUEST);
@@ -56,14 +56,15 @@ static void links_keep_filters_and_exist_only_where_they_should(void **state)
 {
 	(void)state;
 	assert_string_equal(links("", 1, 0),
-			    "Link: </deployments?page=1>; rel=\"first\", "
-			    "</deployments?page=1>; rel=\"last\"\r\nX-Total-Count: 0\r\n");
-	assert_string_equal(links("status=done%2Cfailed&page=2&projectId=7", 2, 17),
-			    "Link: </deployments?status=done%2Cfailed&projectId=7&page=1>; "
-			    "rel=\"first\", </deployments?status=done%2Cfailed&projectId=7&page=1>; "
-			    "rel=\"prev\", </deployments?status=done%2Cfailed&projectId=7&page=3>; "
-			    "rel=\"next\", </deployments?status=done%2Cfailed&projectId=7&page=3>; "
-			    "rel=\"last\"\r\nX-Total-Count: 17\r\n");
+	                    "Link: </deployments?page=1>; rel=\"first\", "
+	                    "</deployments?page=1>; rel=\"last\"\r\nX-Total-Count: 0\r\n");
+	assert_string_equal(
+	    links("status=done%2Cfailed&page=2&projectId=7", 2, 17),
+	    "Link: </deployments?status=done%2Cfailed&projectId=7&page=1>; "
+	    "rel=\"first\", </deployments?status=done%2Cfailed&projectId=7&page=1>; "
+	    "rel=\"prev\", </deployments?status=done%2Cfailed&projectId=7&page=3>; "
+	    "rel=\"next\", </deployments?status=done%2Cfailed&projectId=7&page=3>; "
+	    "rel=\"last\"\r\nX-Total-Count: 17\r\n");
 	/* Exactly 16 items: two pages. */
 	assert_null(strstr(links("page=2", 2, 16), "rel=\"next\""));
 	/* Past the end, prev points back at the last page. */
@@ -82,27 +83,28 @@ static void filters_name_themselves_in_errors(void **state)
 	assert_int_equal(page_filter_id(&f->req, "projectId", &id, &found, &f->resp), ERR_OK);
 	assert_true(found);
 	assert_int_equal(id, 12);
-	assert_int_equal(page_filter_time(&f->req, "createdAfter", &text, &found, &f->resp), ERR_OK);
+	assert_int_equal(page_filter_time(&f->req, "createdAfter", &text, &found, &f->resp),
+	                 ERR_OK);
 	assert_string_equal(text, "2024-01-01T00:00:00Z");
 	assert_int_equal(page_filter_time(&f->req, "createdBefore", &text, &found, &f->resp),
-			 ERR_OK);
+	                 ERR_OK);
 	assert_false(found);
 
 	f = request("/x", "projectId=0&createdBefore=tomorrow");
 	assert_int_equal(page_filter_id(&f->req, "projectId", &id, &found, &f->resp),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_non_null(strstr(f->resp.message, "projectId"));
 	assert_int_equal(page_filter_time(&f->req, "createdBefore", &text, &found, &f->resp),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_non_null(strstr(f->resp.message, "createdBefore"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pages_are_bounded),
-		cmocka_unit_test(links_keep_filters_and_exist_only_where_they_should),
-		cmocka_unit_test(filters_name_themselves_in_errors),
+	    cmocka_unit_test(pages_are_bounded),
+	    cmocka_unit_test(links_keep_filters_and_exist_only_where_they_should),
+	    cmocka_unit_test(filters_name_themselves_in_errors),
 	};
 	return cmocka_run_group_tests_name("page", tests, NULL, NULL);
 }

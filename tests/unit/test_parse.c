@@ -21,12 +21,29 @@ static void integers_are_strict_and_bounded(void **state)
 	assert_int_equal(p64("-9223372036854775808", INT64_MIN, 0, &v), 0);
 	assert_int_equal(v, INT64_MIN);
 
-	const char *bad[] = {"", "-", "+1", " 1", "1 ", "01", "1.0", "1e3", "0x10", "abc",
-			     "9223372036854775808", "99999999999999999999", "-1", "0", "101", "1a"};
+	const char *bad[] = {"",
+	                     "-",
+	                     "+1",
+	                     " 1",
+	                     "1 ",
+	                     "01",
+	                     "1.0",
+	                     "1e3",
+	                     "0x10",
+	                     "abc",
+	                     "9223372036854775808",
+	                     "99999999999999999999",
+	                     "-1",
+	                     "0",
+	                     "101",
+	                     "1a"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(p64(bad[i], 1, 100, &v), -1);
 	/* Exactly the n bytes given: a NUL inside is not a terminator. */
-	assert_int_equal(parse_int64("1\0" "2", 3, 1, 100, &v), -1);
+	assert_int_equal(parse_int64("1\0"
+	                             "2",
+	                             3, 1, 100, &v),
+	                 -1);
 	assert_int_equal(parse_id("0", 1, &v), -1);
 	assert_int_equal(parse_id("7", 1, &v), 0);
 }
@@ -56,7 +73,7 @@ static void queries_decode_and_refuse_the_malformed(void **state)
 	const char *dup = NULL;
 
 	assert_int_equal(parse_query("page=2&status=done%2Cfailed&name=a+b&&flag", &a, &q, &dup),
-			 QUERY_OK);
+	                 QUERY_OK);
 	assert_int_equal(q.n, 4);
 	assert_string_equal(query_get(&q, "page"), "2");
 	assert_string_equal(query_get(&q, "status"), "done,failed");
@@ -73,9 +90,9 @@ static void queries_decode_and_refuse_the_malformed(void **state)
 	assert_int_equal(parse_query("page=1&page=2", &a, &q, &dup), QUERY_DUPLICATE);
 	assert_string_equal(dup, "page");
 	assert_int_equal(parse_query("a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11&l=12&m=13&n=14"
-				     "&o=15&p=16&q=17",
-				     &a, &q, &dup),
-			 QUERY_TOO_MANY);
+	                             "&o=15&p=16&q=17",
+	                             &a, &q, &dup),
+	                 QUERY_TOO_MANY);
 	arena_free(&a);
 }
 
@@ -104,10 +121,17 @@ static void timestamps_follow_rfc3339(void **state)
 	format_rfc3339_ms(us, out);
 	assert_string_equal(out, "2024-01-01T00:00:00.999Z");
 
-	const char *bad[] = {"", "2023-06-22", "2023-06-22T06:02:08", "2023-02-29T00:00:00Z",
-			     "2023-13-01T00:00:00Z", "2023-06-22T24:00:00Z", "2023-06-22T06:02:08.Z",
-			     "2023-06-22T06:02:08Z junk", "0000-01-01T00:00:00Z",
-			     "2023-06-22T06:02:08+0200", "yesterday"};
+	const char *bad[] = {"",
+	                     "2023-06-22",
+	                     "2023-06-22T06:02:08",
+	                     "2023-02-29T00:00:00Z",
+	                     "2023-13-01T00:00:00Z",
+	                     "2023-06-22T24:00:00Z",
+	                     "2023-06-22T06:02:08.Z",
+	                     "2023-06-22T06:02:08Z junk",
+	                     "0000-01-01T00:00:00Z",
+	                     "2023-06-22T06:02:08+0200",
+	                     "yesterday"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(parse_rfc3339(bad[i], &us), -1);
 }
@@ -115,10 +139,10 @@ static void timestamps_follow_rfc3339(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(integers_are_strict_and_bounded),
-		cmocka_unit_test(utf8_is_validated),
-		cmocka_unit_test(queries_decode_and_refuse_the_malformed),
-		cmocka_unit_test(timestamps_follow_rfc3339),
+	    cmocka_unit_test(integers_are_strict_and_bounded),
+	    cmocka_unit_test(utf8_is_validated),
+	    cmocka_unit_test(queries_decode_and_refuse_the_malformed),
+	    cmocka_unit_test(timestamps_follow_rfc3339),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }

@@ -30,11 +30,11 @@ static enum err silent_handler(struct req *req, struct resp *resp)
 }
 
 static const struct route routes[] = {
-	{"GET",  "/things",                  ok_handler,     0,                   "page"},
-	{"GET",  "/things/{thing}",          ok_handler,     0,                   NULL},
-	{"POST", "/things/{thing}/parts",    body_handler,   ROUTE_BODY_REQUIRED, NULL},
-	{"POST", "/things/{thing}/optional", ok_handler,     ROUTE_BODY_OPTIONAL, NULL},
-	{"GET",  "/silent",                  silent_handler, 0,                   NULL},
+    {"GET",  "/things",                  ok_handler,     0,                   "page"},
+    {"GET",  "/things/{thing}",          ok_handler,     0,                   NULL  },
+    {"POST", "/things/{thing}/parts",    body_handler,   ROUTE_BODY_REQUIRED, NULL  },
+    {"POST", "/things/{thing}/optional", ok_handler,     ROUTE_BODY_OPTIONAL, NULL  },
+    {"GET",  "/silent",                  silent_handler, 0,                   NULL  },
 };
 
 struct fixture {
@@ -43,8 +43,8 @@ struct fixture {
 	struct resp resp;
 };
 
-static enum err dispatch(struct fixture *f, const char *method, const char *path,
-			 const char *query, const char *ctype, const char *body)
+static enum err dispatch(struct fixture *f, const char *method, const char *path, const char *query,
+                         const char *ctype, const char *body)
 {
 	memset(&f->req, 0, sizeof(f->req));
 	resp_reset(&f->resp);
@@ -129,12 +129,12 @@ static void wrong_methods_are_405_with_allow(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(dispatch(f, "DELETE", "/things", NULL, NULL, NULL),
-			 ERR_METHOD_NOT_ALLOWED);
+	                 ERR_METHOD_NOT_ALLOWED);
 	assert_int_equal(f->resp.status, 405);
 	assert_non_null(strstr(f->resp.headers.data, "Allow: GET, HEAD\r\n"));
 	assert_body_has(f, "\"name\":\"MethodNotAllowed\"");
 	assert_int_equal(dispatch(f, "GET", "/things/1/parts", NULL, NULL, NULL),
-			 ERR_METHOD_NOT_ALLOWED);
+	                 ERR_METHOD_NOT_ALLOWED);
 	assert_non_null(strstr(f->resp.headers.data, "Allow: POST\r\n"));
 }
 
@@ -158,7 +158,7 @@ static void unknown_and_repeated_query_parameters_are_400(void **state)
 	assert_int_equal(dispatch(f, "GET", "/things", "pgae=2", NULL, NULL), ERR_BAD_REQUEST);
 	assert_body_has(f, "unknown query parameter 'pgae'");
 	assert_int_equal(dispatch(f, "GET", "/things", "page=1&page=2", NULL, NULL),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_int_equal(dispatch(f, "GET", "/things/1", "page=1", NULL, NULL), ERR_BAD_REQUEST);
 	assert_int_equal(dispatch(f, "GET", "/things", "page=%G1", NULL, NULL), ERR_BAD_REQUEST);
 	assert_int_equal(calls, 1);
@@ -170,29 +170,28 @@ static void bodies_must_be_json_objects(void **state)
 	const char *json = "application/json";
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, json, "{\"a\":1}"), ERR_OK);
 	assert_int_equal(f->resp.status, 201);
-	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL,
-				  "Application/JSON; charset=UTF-8", "{}"),
-			 ERR_OK);
-	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, NULL, NULL),
-			 ERR_BAD_REQUEST);
+	assert_int_equal(
+	    dispatch(f, "POST", "/things/1/parts", NULL, "Application/JSON; charset=UTF-8", "{}"),
+	    ERR_OK);
+	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, NULL, NULL), ERR_BAD_REQUEST);
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, "text/plain", "{}"),
-			 ERR_UNSUPPORTED_MEDIA_TYPE);
-	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL,
-				  "application/json; charset=latin1", "{}"),
-			 ERR_UNSUPPORTED_MEDIA_TYPE);
+	                 ERR_UNSUPPORTED_MEDIA_TYPE);
+	assert_int_equal(
+	    dispatch(f, "POST", "/things/1/parts", NULL, "application/json; charset=latin1", "{}"),
+	    ERR_UNSUPPORTED_MEDIA_TYPE);
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, NULL, "{}"),
-			 ERR_UNSUPPORTED_MEDIA_TYPE);
+	                 ERR_UNSUPPORTED_MEDIA_TYPE);
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, json, "{\"a\":1,\"a\":2}"),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_body_has(f, "duplicate");
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, json, "[1]"),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, json, "{\"a\":"),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, json, "{\"a\":\"\\u0000\"}"),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_int_equal(dispatch(f, "POST", "/things/1/parts", NULL, json, "{\"a\":1e999}"),
-			 ERR_BAD_REQUEST);
+	                 ERR_BAD_REQUEST);
 	assert_int_equal(calls, 2);
 	/* An optional body may be absent. */
 	assert_int_equal(dispatch(f, "POST", "/things/1/optional", NULL, NULL, NULL), ERR_OK);
@@ -210,16 +209,16 @@ static void a_handler_that_answers_nothing_is_a_500(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(matches_ids_in_order),
-		cmocka_unit_test_setup_teardown(dispatches_to_the_handler_with_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_paths_are_404, setup, teardown),
-		cmocka_unit_test_setup_teardown(wrong_methods_are_405_with_allow, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_ids_are_400_naming_them, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_and_repeated_query_parameters_are_400, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(bodies_must_be_json_objects, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_handler_that_answers_nothing_is_a_500, setup,
-						teardown),
+	    cmocka_unit_test(matches_ids_in_order),
+	    cmocka_unit_test_setup_teardown(dispatches_to_the_handler_with_ids, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unknown_paths_are_404, setup, teardown),
+	    cmocka_unit_test_setup_teardown(wrong_methods_are_405_with_allow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_ids_are_400_naming_them, setup, teardown),
+	    cmocka_unit_test_setup_teardown(unknown_and_repeated_query_parameters_are_400, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(bodies_must_be_json_objects, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_handler_that_answers_nothing_is_a_500, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests_name("route", tests, NULL, NULL);
 }
