@@ -1,7 +1,7 @@
 /*
  * The aggregator service: its context, the rows its SQL returns, the JSON of its resources and
  * its handlers. Handlers live in one file per resource (events.c, activity.c, health.c); all
- * SQL lives in the db_*.c files. The drain worker (drain*.c) is a separate program.
+ * SQL lives in the db_*.c files. The drain worker (drain*.c, drain.h) is a separate program.
  */
 #ifndef AGGREGATOR_H
 #define AGGREGATOR_H
@@ -22,12 +22,91 @@ struct aggregator_app {
 	struct buf openapi; /* docs/aggregator-api.yaml, read at start-up */
 };
 
+/* The contract's limits on what POST /events accepts. */
+enum { EVENT_NAME_MAX = 200, EVENT_KEY_MAX = 255 };
+
+/* An event as the API shows it; strings are borrowed from the database result. */
+struct event_row {
+	int64_t id;
+	const char *name;
+	const char *payload; /* the JSON object as text */
+	const char *created_at;
+};
+
+/* What POST /events asks for, once checked; strings are borrowed from the request. */
+struct event_input {
+	const char *name;
+	const char *event_id;        /* payload.eventId, a UUID; NULL when absent or null */
+	const char *idempotency_key; /* the Idempotency-Key header; NULL when absent */
+};
+
+/* The filters of an event list; the time bounds are exclusive. */
+struct event_filter {
+	const char *name;   /* NULL for any name */
+	int64_t project_id; /* 0 for any project */
+	bool after_set, before_set;
+	int64_t after_usec, before_usec; /* microseconds since the Unix epoch */
+};
+
+/* New reference. */
+json_t *event_to_json(const struct event_row *e);
+
+/*
+ * Checks the body and headers of POST /events: an object of exactly {name, payload}, name a
+ * string of 1 to 200 characters, payload an object whose eventId, when present and not null,
+ * is a UUID string, and a sane Idempotency-Key. 400 in resp otherwise. No database involved.
+ */
+enum err event_input_read(const struct req *req, struct event_input *in, struct resp *resp);
+
+/* An Idempotency-Key: 1 to 255 printable ASCII characters (0x21-0x7e). */
+bool event_key_valid(const char *key);
+
+/* A UUID in its canonical text form: 8-4-4-4-12 hexadecimal digits, either case. */
+bool event_uuid_valid(const char *s);
+
+/* Reads createdAfter and createdBefore into f; 400 in resp when one is malformed. */
+enum err event_filter_times(const struct req *req, struct event_filter *f, struct resp *resp);
+
+/* Answers one page of the events that match f, with Link and X-Total-Count. */
+enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,
+                            struct resp *resp);
+
 /* Handlers (see routes.c). */
 enum err health_get(struct req *req, struct resp *resp);
 enum err openapi_get(struct req *req, struct resp *resp);
+enum err events_create(struct req *req, struct resp *resp);
+enum err events_list(struct req *req, struct resp *resp);
+enum err events_get(struct req *req, struct resp *resp);
+enum err activity_list(struct req *req, struct resp *resp);
 
 /* Database (db_*.c). Results belong to the caller (db_result_free). */
 /* Queue depth and the age of the oldest queued event in seconds (0 when empty). */
 enum err db_queue_stats(struct db *db, int64_t *depth, double *oldest_age);
+
+/*
+ * Stores a new event; payload is taken from the request body (the JSON text body, whose
+ * "payload" member Postgres extracts itself so numbers keep every digit). One row when it was
+ * stored, none when its eventId or Idempotency-Key already belongs to an event.
+ */
+enum err db_events_insert(struct db *db, const struct event_input *in, const char *body,
+                          PGresult **res);
+/*
+ * The events that already hold in's eventId or Idempotency-Key (zero to two rows); for each,
+ * db_event_same() tells whether it has the same name and payload as the request.
+ */
+enum err db_events_existing(struct db *db, const struct event_input *in, const char *body,
+                            PGresult **res);
+bool db_event_same(const PGresult *res, int row);
+/*
+ * One row per event of the page, each with the total in column 0 (from the counters, or an
+ * exact count when a time bound is given); one row of NULLs but the total past the end.
+ */
+enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset,
+                        PGresult **res);
+/* Zero or one row. */
+enum err db_events_get(struct db *db, int64_t id, PGresult **res);
+/* Reads a row of any of these results; false when it is the empty page's placeholder. */
+bool db_event_row(const PGresult *res, int row, struct event_row *out);
+int64_t db_events_total(const PGresult *res);
 
 #endif

@@ -1,0 +1,249 @@
+/*
+ * POST /events, GET /events and GET /events/{id}, the event's JSON, and the checks and list
+ * answer that activity.c shares. No SQL here (db_events.c) and no FastCGI (common/http.c).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aggregator.h"
+#include "http.h"
+#include "json.h"
+#include "page.h"
+
+json_t *event_to_json(const struct event_row *e)
+{
+	/* The payload comes from a jsonb column, so it always parses; "o?" keeps it safe. */
+	return json_pack("{s:I, s:s, s:o?, s:s}", "id", (json_int_t)e->id, "name", e->name,
+	                 "payload", json_from_db(e->payload), "createdAt", e->created_at);
+}
+
+bool event_key_valid(const char *key)
+{
+	size_t n = 0;
+
+	for (; key[n]; n++)
+		if ((unsigned char)key[n] < 0x21 || (unsigned char)key[n] > 0x7e ||
+		    n == EVENT_KEY_MAX)
+			return false;
+	return n > 0;
+}
+
+bool event_uuid_valid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		char c = s[i];
+		if (shape[i] == '-' ? c != '-'
+		                    : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		                        (c >= 'A' && c <= 'F')))
+			return false;
+	}
+	return s[sizeof(shape) - 1] == '\0';
+}
+
+enum err event_input_read(const struct req *req, struct event_input *in, struct resp *resp)
+{
+	const json_t *body = req->json, *payload, *event_id;
+	const char *key;
+	json_t *value;
+	enum err rc;
+
+	memset(in, 0, sizeof(*in));
+	json_object_foreach((json_t *)body, key, value) if (
+	    strcmp(key, "name") != 0 &&
+	    strcmp(key, "payload") !=
+	        0) return resp_error(resp, ERR_BAD_REQUEST,
+	                             "unknown field '%.64s' (an event is {name, payload})", key);
+	rc = json_field_string(body, "name", EVENT_NAME_MAX, JSON_REQUIRED, &in->name, resp);
+	if (rc)
+		return rc;
+	payload = json_object_get(body, "payload");
+	if (!payload || json_is_null(payload))
+		return resp_error(resp, ERR_BAD_REQUEST, "field 'payload' is required");
+	if (!json_is_object(payload))
+		return resp_error(resp, ERR_BAD_REQUEST, "field 'payload' must be a JSON object");
+	event_id = json_object_get(payload, "eventId");
+	if (event_id && !json_is_null(event_id)) {
+		if (!json_is_string(event_id) || !event_uuid_valid(json_string_value(event_id)))
+			return resp_error(resp, ERR_BAD_REQUEST,
+			                  "field 'payload.eventId' must be a UUID string");
+		in->event_id = json_string_value(event_id);
+	}
+	if (req->idempotency_key) {
+		if (!event_key_valid(req->idempotency_key))
+			return resp_error(
+			    resp, ERR_BAD_REQUEST,
+			    "Idempotency-Key must be 1 to %d printable ASCII characters",
+			    EVENT_KEY_MAX);
+		in->idempotency_key = req->idempotency_key;
+	}
+	return ERR_OK;
+}
+
+/* Answers the event in the first row of res with status and its Location. */
+static enum err answer_event(struct resp *resp, int status, PGresult *res)
+{
+	struct event_row e;
+
+	if (!db_event_row(res, 0, &e))
+		return resp_error(resp, ERR_INTERNAL, "internal error");
+	resp_header(resp, "Location", "/events/%" PRId64, e.id);
+	return resp_json(resp, status, event_to_json(&e));
+}
+
+/* What the key of a retried create is called in a 409 message. */
+static void describe_key(const struct event_input *in, char *out, size_t size)
+{
+	if (in->idempotency_key)
+		snprintf(out, size, "Idempotency-Key '%.64s'", in->idempotency_key);
+	else
+		snprintf(out, size, "eventId %s", in->event_id);
+}
+
+/*
+ * A create whose key is taken: the first event again when the request is the same, else 409.
+ * Inserting first and reading only on a conflict keeps the common case one statement, and the
+ * read is a new statement, so it sees a conflicting row that committed while we waited on it.
+ */
+static enum err answer_retry(struct aggregator_app *app, const struct event_input *in,
+                             const char *body, struct resp *resp)
+{
+	char what[128];
+	PGresult *res;
+	enum err rc = db_events_existing(&app->db, in, body, &res);
+
+	if (rc)
+		return rc;
+	describe_key(in, what, sizeof(what));
+	int n = db_ntuples(res);
+	if (n == 0) {
+		/* The conflicting insert rolled back after ours gave way: rare, and safe to retry. */
+		db_result_free(res);
+		return resp_error(resp, ERR_UNAVAILABLE,
+		                  "a concurrent create with %s did not "
+		                  "complete; try again",
+		                  what);
+	}
+	if (n > 1) {
+		db_result_free(res);
+		return resp_error(resp, ERR_CONFLICT,
+		                  "the Idempotency-Key and the eventId belong "
+		                  "to two different events");
+	}
+	if (!db_event_same(res, 0)) {
+		struct event_row e;
+		db_event_row(res, 0, &e);
+		rc = resp_error(resp, ERR_CONFLICT,
+		                "%s already belongs to event %" PRId64
+		                " with another name or payload",
+		                what, e.id);
+		db_result_free(res);
+		return rc;
+	}
+	rc = answer_event(resp, 200, res);
+	db_result_free(res);
+	return rc;
+}
+
+enum err events_create(struct req *req, struct resp *resp)
+{
+	struct aggregator_app *app = req->app;
+	struct event_input in;
+	PGresult *res;
+	enum err rc = event_input_read(req, &in, resp);
+
+	if (rc)
+		return rc;
+	rc = db_events_insert(&app->db, &in, req->body, &res);
+	if (rc == ERR_BAD_REQUEST)
+		return resp_error(resp, rc,
+		                  "the event cannot be stored: the database "
+		                  "refuses a value of its payload");
+	if (rc)
+		return rc;
+	if (db_ntuples(res) == 1) {
+		rc = answer_event(resp, 201, res);
+		db_result_free(res);
+		return rc;
+	}
+	db_result_free(res);
+	if (!in.event_id && !in.idempotency_key)
+		return resp_error(resp, ERR_INTERNAL, "internal error");
+	return answer_retry(app, &in, req->body, resp);
+}
+
+enum err event_filter_times(const struct req *req, struct event_filter *f, struct resp *resp)
+{
+	const char *text;
+	enum err rc;
+
+	rc = page_filter_time(req, "createdAfter", &text, &f->after_set, resp);
+	if (rc)
+		return rc;
+	if (f->after_set)
+		parse_rfc3339(text, &f->after_usec);
+	rc = page_filter_time(req, "createdBefore", &text, &f->before_set, resp);
+	if (rc)
+		return rc;
+	if (f->before_set)
+		parse_rfc3339(text, &f->before_usec);
+	return ERR_OK;
+}
+
+enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,
+                            struct resp *resp)
+{
+	struct aggregator_app *app = req->app;
+	struct event_row e;
+	PGresult *res;
+	enum err rc = db_events_page(&app->db, f, page_offset(page), &res);
+
+	if (rc)
+		return rc;
+	json_t *list = json_array();
+	for (int i = 0; i < db_ntuples(res); i++)
+		if (db_event_row(res, i, &e))
+			json_array_append_new(list, event_to_json(&e));
+	page_headers(req, page, db_events_total(res), resp);
+	db_result_free(res);
+	return resp_json(resp, 200, list);
+}
+
+enum err events_list(struct req *req, struct resp *resp)
+{
+	struct event_filter f = {0};
+	bool found;
+	int64_t page;
+	enum err rc;
+
+	if ((rc = page_parse(req, &page, resp)) ||
+	    (rc = page_filter_id(req, "projectId", &f.project_id, &found, resp)) ||
+	    (rc = event_filter_times(req, &f, resp)))
+		return rc;
+	f.name = query_get(&req->query, "name");
+	/* No event has an empty name; and '' means "every name" to the counters. */
+	if (f.name && !*f.name)
+		return resp_error(resp, ERR_BAD_REQUEST, "name must not be empty");
+	return events_page_answer(req, &f, page, resp);
+}
+
+enum err events_get(struct req *req, struct resp *resp)
+{
+	struct aggregator_app *app = req->app;
+	struct event_row e;
+	PGresult *res;
+	enum err rc = db_events_get(&app->db, req->ids[0], &res);
+
+	if (rc)
+		return rc;
+	if (db_ntuples(res) == 0 || !db_event_row(res, 0, &e)) {
+		db_result_free(res);
+		return resp_error(resp, ERR_NOT_FOUND, "event %" PRId64 " does not exist",
+		                  req->ids[0]);
+	}
+	rc = resp_json(resp, 200, event_to_json(&e));
+	db_result_free(res);
+	return rc;
+}
