@@ -8,7 +8,8 @@
 #define EVENT_LIST_PARAMS "page,name,projectId,createdAfter,createdBefore"
 #define ACTIVITY_PARAMS   "page,createdAfter,createdBefore"
 
-/* clang-format off: one aligned row per endpoint reads as a table. */
+/* One aligned row per endpoint reads as a table. */
+/* clang-format off */
 const struct route aggregator_routes[] = {
 	/* method  pattern                         handler        flags                query parameters */
 	{"GET",   "/health",                      health_get,    0,                   NULL},
