@@ -1,0 +1,206 @@
+/*
+ * The drain worker's SQL, and the libpq calls its wait loop needs (the socket to poll and the
+ * notifications to read). Queue rows leave event_queue only in the same statement or
+ * transaction that stores them in events or events_dead, so a crash at any point loses
+ * nothing; events.event_id is unique, so a row can never be stored twice either.
+ */
+#include <libpq-fe.h>
+
+#include "drain.h"
+
+static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
+
+/*
+ * The happy path in one round trip and one transaction: claim the oldest due rows (rows
+ * another worker holds are skipped, so workers share the queue), delete them and store their
+ * events. Running it again is harmless: it moves the next rows.
+ */
+static struct db_stmt batch_stmt =
+    DB_STMT("drain_batch",
+            "WITH claimed AS ("
+            "    SELECT id FROM event_queue WHERE next_attempt_at <= now() "
+            "    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED), "
+            "moved AS ("
+            "    DELETE FROM event_queue q WHERE q.id IN (SELECT id FROM claimed) "
+            "    RETURNING q.id, q.event_id, q.name, q.payload, q.enqueued_at), "
+            "stored AS ("
+            "    INSERT INTO events (event_id, name, payload, enqueued_at) "
+            "    SELECT event_id, name, payload, enqueued_at FROM moved ORDER BY id "
+            "    ON CONFLICT (event_id) DO NOTHING "
+            "    RETURNING 1) "
+            "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM stored)",
+            true);
+
+/* The fallback: the same rows, one by one, each under a savepoint (see drain.c). */
+static struct db_stmt begin_stmt = DB_STMT("drain_begin", "BEGIN", false);
+static struct db_stmt commit_stmt = DB_STMT("drain_commit", "COMMIT", false);
+static struct db_stmt rollback_stmt = DB_STMT("drain_rollback", "ROLLBACK", false);
+static struct db_stmt savepoint_stmt = DB_STMT("drain_savepoint", "SAVEPOINT drain_row", false);
+static struct db_stmt release_stmt = DB_STMT("drain_release", "RELEASE SAVEPOINT drain_row", false);
+static struct db_stmt rollback_to_stmt =
+    DB_STMT("drain_rollback_to", "ROLLBACK TO SAVEPOINT drain_row", false);
+
+static struct db_stmt claim_stmt =
+    DB_STMT("drain_claim",
+            "SELECT id, attempts FROM event_queue WHERE next_attempt_at <= now() "
+            "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            false);
+
+static struct db_stmt move_one_stmt =
+    DB_STMT("drain_move_one",
+            "WITH moved AS (DELETE FROM event_queue WHERE id = $1 "
+            "               RETURNING event_id, name, payload, enqueued_at) "
+            "INSERT INTO events (event_id, name, payload, enqueued_at) "
+            "SELECT event_id, name, payload, enqueued_at FROM moved "
+            "ON CONFLICT (event_id) DO NOTHING",
+            false);
+
+static struct db_stmt retry_later_stmt =
+    DB_STMT("drain_retry_later",
+            "UPDATE event_queue SET attempts = attempts + 1, last_error = $2, "
+            "       next_attempt_at = now() + $3::bigint * interval '1 millisecond' "
+            "WHERE id = $1",
+            false);
+
+/* A parked row keeps its queue id, so parking it twice is impossible. */
+static struct db_stmt park_stmt =
+    DB_STMT("drain_park",
+            "WITH gone AS (DELETE FROM event_queue WHERE id = $1 "
+            "              RETURNING id, event_id, name, payload, enqueued_at, attempts) "
+            "INSERT INTO events_dead (queue_id, event_id, name, payload, enqueued_at, attempts, "
+            "                         last_error) "
+            "SELECT id, event_id, name, payload, enqueued_at, attempts + 1, $2 FROM gone "
+            "ON CONFLICT (queue_id) DO NOTHING",
+            false);
+
+/* Runs a statement whose result is not needed. */
+static enum err run(struct db *db, struct db_stmt *stmt, int nparams, const char *const *params,
+                    char sqlstate[6])
+{
+	PGresult *res;
+	enum err rc = db_exec(db, stmt, nparams, params, &res, sqlstate);
+
+	PQclear(res);
+	return rc;
+}
+
+enum err db_drain_listen(struct db *db)
+{
+	return run(db, &listen_stmt, 0, NULL, NULL);
+}
+
+enum err db_drain_batch(struct db *db, long limit, long *moved, long *stored, char sqlstate[6])
+{
+	char lim[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(lim, limit)};
+	PGresult *res;
+	enum err rc = db_exec(db, &batch_stmt, 1, params, &res, sqlstate);
+
+	*moved = *stored = 0;
+	if (rc)
+		return rc;
+	*moved = (long)db_int64(res, 0, 0);
+	*stored = (long)db_int64(res, 0, 1);
+	PQclear(res);
+	return ERR_OK;
+}
+
+enum err db_drain_begin(struct db *db)
+{
+	return run(db, &begin_stmt, 0, NULL, NULL);
+}
+
+enum err db_drain_claim(struct db *db, long limit, struct drain_row *rows, size_t max, size_t *n)
+{
+	char lim[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(lim, limit)};
+	PGresult *res;
+	enum err rc = db_exec(db, &claim_stmt, 1, params, &res, NULL);
+
+	*n = 0;
+	if (rc)
+		return rc;
+	for (int i = 0; i < PQntuples(res) && *n < max; i++, (*n)++) {
+		rows[*n].id = db_int64(res, i, 0);
+		rows[*n].attempts = (long)db_int64(res, i, 1);
+	}
+	PQclear(res);
+	return ERR_OK;
+}
+
+enum err db_drain_savepoint(struct db *db)
+{
+	return run(db, &savepoint_stmt, 0, NULL, NULL);
+}
+
+enum err db_drain_release(struct db *db)
+{
+	return run(db, &release_stmt, 0, NULL, NULL);
+}
+
+enum err db_drain_rollback_to_savepoint(struct db *db)
+{
+	return run(db, &rollback_to_stmt, 0, NULL, NULL);
+}
+
+enum err db_drain_move_one(struct db *db, int64_t id, char sqlstate[6], char *error,
+                           size_t error_size)
+{
+	char idtext[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(idtext, id)};
+	enum err rc = run(db, &move_one_stmt, 1, params, sqlstate);
+
+	/* libpq keeps the failed statement's message on the connection. */
+	if (rc)
+		drain_error_text(sqlstate, db->conn ? PQerrorMessage(db->conn) : NULL, error,
+		                 error_size);
+	return rc;
+}
+
+enum err db_drain_retry_later(struct db *db, int64_t id, const char *error, long delay_ms)
+{
+	char idtext[DB_INT64_LEN], delay[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(idtext, id), error, db_param_int64(delay, delay_ms)};
+	return run(db, &retry_later_stmt, 3, params, NULL);
+}
+
+enum err db_drain_park(struct db *db, int64_t id, const char *error)
+{
+	char idtext[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(idtext, id), error};
+	return run(db, &park_stmt, 2, params, NULL);
+}
+
+enum err db_drain_commit(struct db *db)
+{
+	return run(db, &commit_stmt, 0, NULL, NULL);
+}
+
+void db_drain_rollback(struct db *db)
+{
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		run(db, &rollback_stmt, 0, NULL, NULL);
+}
+
+int db_drain_socket(struct db *db)
+{
+	return db->conn ? PQsocket(db->conn) : -1;
+}
+
+enum err db_drain_consume(struct db *db, bool *notified)
+{
+	PGnotify *n;
+
+	*notified = false;
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK || !PQconsumeInput(db->conn) ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		db_close(db);
+		return ERR_UNAVAILABLE;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		*notified = true;
+		PQfreemem(n);
+	}
+	return ERR_OK;
+}

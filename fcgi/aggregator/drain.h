@@ -1,0 +1,98 @@
+/*
+ * The drain worker (bin/aggregator-drain): moves events from the outbox (event_queue) into
+ * events exactly once. drain.c holds the main loop, drain_policy.c the pure decisions (retry
+ * delays, when to give up on a row, which errors are a row's fault), db_drain.c its SQL and
+ * the libpq calls of its wait (socket, notifications). Nothing here is part of the FastCGI app.
+ */
+#ifndef DRAIN_H
+#define DRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+
+/* Read from the environment once at start-up (see drain_config_load). */
+struct drain_config {
+	long batch_size;      /* DRAIN_BATCH_SIZE [1000]: queue rows moved per statement */
+	long max_attempts;    /* DRAIN_MAX_ATTEMPTS [5]: failed stores before a row is parked */
+	long backoff_base_ms; /* DRAIN_BACKOFF_BASE_MS [1000]: delay after the first failure */
+	long backoff_max_ms;  /* DRAIN_BACKOFF_MAX_MS [300000]: the longest delay */
+	long poll_ms;         /* DRAIN_POLL_MS [1000]: longest wait without a notification */
+};
+
+/* Fills cfg from the environment; exits with a log line on an invalid value. */
+void drain_config_load(struct drain_config *cfg);
+
+/*
+ * The delay before a row that has failed `attempts` times (1 or more) is tried again:
+ * backoff_base_ms doubled for each further failure, capped at backoff_max_ms.
+ */
+long drain_backoff_ms(const struct drain_config *cfg, long attempts);
+
+/* True when a row that has now failed `attempts` times goes to events_dead. */
+bool drain_should_park(const struct drain_config *cfg, long attempts);
+
+/*
+ * True when a failed store is the row's own fault and will fail again however often it is
+ * tried (a data exception or an integrity violation: SQLSTATE classes 22 and 23). Anything
+ * else (a lost connection, a timeout, a missing privilege) is not held against the row.
+ */
+bool drain_row_fault(const char *sqlstate);
+
+/* The pause before reconnection attempt `failures` (1 or more): 100 ms doubling to 2 s. */
+long drain_retry_delay_ms(long failures);
+
+/*
+ * Writes the error kept in event_queue.last_error and events_dead.last_error: the SQLSTATE
+ * and the first line of the server's message without its "ERROR:" prefix (the DETAIL line,
+ * which repeats the row, is left out).
+ */
+void drain_error_text(const char *sqlstate, const char *message, char *out, size_t size);
+
+/* A row claimed by the fallback: its queue id and how often storing it has failed. */
+struct drain_row {
+	int64_t id;
+	long attempts;
+};
+
+/* The drain's SQL (db_drain.c). Each returns ERR_OK or the outcome of the failure. */
+/* LISTEN event_queue on the current connection. */
+enum err db_drain_listen(struct db *db);
+/*
+ * The happy path, one statement: claims up to limit due rows (FOR UPDATE SKIP LOCKED, by id),
+ * deletes them and inserts their events. *moved is the number of queue rows taken, *stored of
+ * events inserted (fewer when an event_id was already stored). sqlstate receives the failure's.
+ */
+enum err db_drain_batch(struct db *db, long limit, long *moved, long *stored, char sqlstate[6]);
+/*
+ * The fallback, row by row in one transaction: begin, claim (rows filled up to max, *n set),
+ * then for each row a savepoint, the move, and a release or a rollback to the savepoint
+ * followed by a retry_later or a park; commit at the end, rollback on any other failure.
+ */
+enum err db_drain_begin(struct db *db);
+enum err db_drain_claim(struct db *db, long limit, struct drain_row *rows, size_t max, size_t *n);
+enum err db_drain_savepoint(struct db *db);
+enum err db_drain_release(struct db *db);
+enum err db_drain_rollback_to_savepoint(struct db *db);
+/* Moves one claimed row; on failure, error receives drain_error_text() of it. */
+enum err db_drain_move_one(struct db *db, int64_t id, char sqlstate[6], char *error,
+                           size_t error_size);
+enum err db_drain_retry_later(struct db *db, int64_t id, const char *error, long delay_ms);
+enum err db_drain_park(struct db *db, int64_t id, const char *error);
+enum err db_drain_commit(struct db *db);
+/* Rolls back whatever transaction is open; harmless when none is. */
+void db_drain_rollback(struct db *db);
+
+/* The connection's socket, or -1 without a connection. */
+int db_drain_socket(struct db *db);
+/*
+ * Reads what the server sent (without blocking) and empties the notification queue. Returns
+ * ERR_OK and whether a notification had arrived, or ERR_UNAVAILABLE when the connection is
+ * gone (it is then closed, so the next db_connect() opens a new one).
+ */
+enum err db_drain_consume(struct db *db, bool *notified);
+
+#endif

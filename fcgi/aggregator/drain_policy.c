@@ -1,0 +1,69 @@
+/*
+ * The drain worker's decisions, as pure functions of its configuration and of what failed:
+ * retry delays, when a row is given up on, which failures are a row's own fault. No I/O here
+ * but reading the environment once, so tests/unit/test_aggregator_drain.c covers all of it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "drain.h"
+
+void drain_config_load(struct drain_config *cfg)
+{
+	cfg->batch_size = config_long("DRAIN_BATCH_SIZE", 1000, 1, 100000);
+	cfg->max_attempts = config_long("DRAIN_MAX_ATTEMPTS", 5, 1, 1000);
+	cfg->backoff_base_ms = config_long("DRAIN_BACKOFF_BASE_MS", 1000, 1, 86400000);
+	cfg->backoff_max_ms = config_long("DRAIN_BACKOFF_MAX_MS", 300000, 1, 86400000);
+	/* The contract's promise: a lost notification delays nothing by more than a second. */
+	cfg->poll_ms = config_long("DRAIN_POLL_MS", 1000, 10, 1000);
+	if (cfg->backoff_max_ms < cfg->backoff_base_ms)
+		cfg->backoff_max_ms = cfg->backoff_base_ms;
+}
+
+long drain_backoff_ms(const struct drain_config *cfg, long attempts)
+{
+	long delay = cfg->backoff_base_ms;
+
+	/* Doubling stops at the cap, so this never overflows whatever attempts is. */
+	for (long i = 1; i < attempts && delay < cfg->backoff_max_ms; i++)
+		delay *= 2;
+	return delay < cfg->backoff_max_ms ? delay : cfg->backoff_max_ms;
+}
+
+bool drain_should_park(const struct drain_config *cfg, long attempts)
+{
+	return attempts >= cfg->max_attempts;
+}
+
+bool drain_row_fault(const char *sqlstate)
+{
+	return sqlstate && (strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0);
+}
+
+long drain_retry_delay_ms(long failures)
+{
+	long delay = 100;
+
+	for (long i = 1; i < failures && delay < 2000; i++)
+		delay *= 2;
+	return delay < 2000 ? delay : 2000;
+}
+
+void drain_error_text(const char *sqlstate, const char *message, char *out, size_t size)
+{
+	static const char prefix[] = "ERROR:";
+
+	if (!message)
+		message = "";
+	if (strncmp(message, prefix, sizeof(prefix) - 1) == 0)
+		message += sizeof(prefix) - 1;
+	message += strspn(message, " \t");
+	int len = (int)strcspn(message, "\r\n");
+	if (len == 0) {
+		message = "unknown error";
+		len = (int)strlen(message);
+	}
+	snprintf(out, size, "%s%s%.*s", sqlstate && *sqlstate ? sqlstate : "",
+	         sqlstate && *sqlstate ? ": " : "", len, message);
+}

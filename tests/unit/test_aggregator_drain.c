@@ -1,0 +1,143 @@
+/*
+ * fcgi/aggregator/drain_policy.c: the drain worker's configuration, retry delays, when a row is
+ * parked, which failures are held against a row, and the error text it keeps.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "drain.h"
+#include "unit.h"
+
+static const char *const drain_vars[] = {"DRAIN_BATCH_SIZE", "DRAIN_MAX_ATTEMPTS",
+                                         "DRAIN_BACKOFF_BASE_MS", "DRAIN_BACKOFF_MAX_MS",
+                                         "DRAIN_POLL_MS"};
+
+static void clear_env(void)
+{
+	for (size_t i = 0; i < sizeof(drain_vars) / sizeof(drain_vars[0]); i++)
+		unsetenv(drain_vars[i]);
+}
+
+static void defaults_and_environment(void **state)
+{
+	(void)state;
+	struct drain_config cfg;
+
+	clear_env();
+	drain_config_load(&cfg);
+	assert_int_equal(cfg.batch_size, 1000);
+	assert_int_equal(cfg.max_attempts, 5);
+	assert_int_equal(cfg.backoff_base_ms, 1000);
+	assert_int_equal(cfg.backoff_max_ms, 300000);
+	assert_int_equal(cfg.poll_ms, 1000);
+
+	setenv("DRAIN_BATCH_SIZE", "250", 1);
+	setenv("DRAIN_MAX_ATTEMPTS", "3", 1);
+	setenv("DRAIN_BACKOFF_BASE_MS", "50", 1);
+	setenv("DRAIN_BACKOFF_MAX_MS", "20", 1); /* below the base: the base is the cap */
+	setenv("DRAIN_POLL_MS", "200", 1);
+	drain_config_load(&cfg);
+	assert_int_equal(cfg.batch_size, 250);
+	assert_int_equal(cfg.max_attempts, 3);
+	assert_int_equal(cfg.backoff_base_ms, 50);
+	assert_int_equal(cfg.backoff_max_ms, 50);
+	assert_int_equal(cfg.poll_ms, 200);
+	clear_env();
+}
+
+static void backoff_doubles_up_to_its_cap(void **state)
+{
+	(void)state;
+	struct drain_config cfg = {.backoff_base_ms = 1000, .backoff_max_ms = 300000};
+
+	assert_int_equal(drain_backoff_ms(&cfg, 1), 1000);
+	assert_int_equal(drain_backoff_ms(&cfg, 2), 2000);
+	assert_int_equal(drain_backoff_ms(&cfg, 3), 4000);
+	assert_int_equal(drain_backoff_ms(&cfg, 9), 256000);
+	assert_int_equal(drain_backoff_ms(&cfg, 10), 300000);
+	/* However many attempts: the cap, never an overflow. */
+	assert_int_equal(drain_backoff_ms(&cfg, 1000000), 300000);
+	assert_int_equal(drain_backoff_ms(&cfg, 0), 1000);
+
+	cfg.backoff_base_ms = 86400000;
+	cfg.backoff_max_ms = 86400000;
+	assert_int_equal(drain_backoff_ms(&cfg, 64), 86400000);
+}
+
+static void a_row_is_parked_after_its_last_attempt(void **state)
+{
+	(void)state;
+	struct drain_config cfg = {.max_attempts = 5};
+
+	for (long attempts = 1; attempts < 5; attempts++)
+		assert_false(drain_should_park(&cfg, attempts));
+	assert_true(drain_should_park(&cfg, 5));
+	assert_true(drain_should_park(&cfg, 6));
+	cfg.max_attempts = 1;
+	assert_true(drain_should_park(&cfg, 1));
+}
+
+static void only_data_errors_are_a_rows_fault(void **state)
+{
+	(void)state;
+	assert_true(drain_row_fault("23514")); /* check violation: a name too long */
+	assert_true(drain_row_fault("23502")); /* not null violation */
+	assert_true(drain_row_fault("22P02")); /* invalid text representation */
+	assert_true(drain_row_fault("22001")); /* string data right truncation */
+	assert_false(drain_row_fault(""));     /* the connection was lost */
+	assert_false(drain_row_fault(NULL));
+	assert_false(drain_row_fault("08006")); /* connection failure */
+	assert_false(drain_row_fault("57P01")); /* admin shutdown */
+	assert_false(drain_row_fault("57014")); /* statement timeout */
+	assert_false(drain_row_fault("55P03")); /* lock timeout */
+	assert_false(drain_row_fault("40P01")); /* deadlock */
+	assert_false(drain_row_fault("42501")); /* a missing privilege is our bug, not the row's */
+	assert_false(drain_row_fault("53100")); /* disk full */
+}
+
+static void reconnection_pauses_are_short_and_bounded(void **state)
+{
+	(void)state;
+	assert_int_equal(drain_retry_delay_ms(1), 100);
+	assert_int_equal(drain_retry_delay_ms(2), 200);
+	assert_int_equal(drain_retry_delay_ms(5), 1600);
+	assert_int_equal(drain_retry_delay_ms(6), 2000);
+	assert_int_equal(drain_retry_delay_ms(1000000), 2000);
+}
+
+static void the_kept_error_is_one_line_with_its_sqlstate(void **state)
+{
+	(void)state;
+	char out[128];
+
+	drain_error_text(
+	    "23514",
+	    "ERROR:  new row for relation \"events\" violates check constraint "
+	    "\"events_name_check\"\nDETAIL:  Failing row contains (1, secret payload).\n",
+	    out, sizeof(out));
+	assert_string_equal(out, "23514: new row for relation \"events\" violates check "
+	                         "constraint \"events_name_check\"");
+	drain_error_text("", "server closed the connection unexpectedly\n", out, sizeof(out));
+	assert_string_equal(out, "server closed the connection unexpectedly");
+	drain_error_text(NULL, NULL, out, sizeof(out));
+	assert_string_equal(out, "unknown error");
+	drain_error_text("22P02", "ERROR:  \n", out, sizeof(out));
+	assert_string_equal(out, "22P02: unknown error");
+	/* A long message is cut to the buffer, still terminated. */
+	char small[16];
+	drain_error_text("23514", "ERROR:  a very long message indeed", small, sizeof(small));
+	assert_string_equal(small, "23514: a very l");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(defaults_and_environment),
+	    cmocka_unit_test(backoff_doubles_up_to_its_cap),
+	    cmocka_unit_test(a_row_is_parked_after_its_last_attempt),
+	    cmocka_unit_test(only_data_errors_are_a_rows_fault),
+	    cmocka_unit_test(reconnection_pauses_are_short_and_bounded),
+	    cmocka_unit_test(the_kept_error_is_one_line_with_its_sqlstate),
+	};
+	return cmocka_run_group_tests_name("aggregator drain policy", tests, NULL, NULL);
+}
