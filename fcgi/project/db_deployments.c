@@ -1,0 +1,240 @@
+/*
+ * The SQL of deployments. Every write is one statement: the change, its event rows in
+ * event_queue (the transactional outbox) and, for a keyed creation, its idempotency key, so
+ * they commit together or not at all. Reads are one round trip; list totals come from the
+ * deployment_counts counters (see migrations/0004_counters.up.sql) unless a time window needs
+ * an exact count. Nothing here decides what is allowed: the handlers and transitions.c do.
+ */
+#include <libpq-fe.h>
+#include <string.h>
+
+#include "project.h"
+
+/* clang-format off */
+/* The columns db_deployment_row() reads, of a deployments row aliased a. */
+#define DEPLOYMENT_COLUMNS(a)                                                                  \
+	a ".id, " a ".project_id, " a ".status, " a ".deployed_in, " a ".meta, "               \
+	"api_time(" a ".created_at), api_time(" a ".updated_at)"
+
+/* The event of a deployment d of project p, with the eventId in x.id (see 0002_events). */
+#define EVENT_PAYLOAD(source, previous, url)                                                   \
+	"deployment_event_payload(x.id, " source ", " previous ", p.id, p.name, p.owner_id, "  \
+	url ", d.id, d.status, d.deployed_in, d.meta, d.created_at)"
+
+/* The project of the new deployment, and the deployment.created event of the new row d. */
+#define CREATE_PROJECT "p AS (SELECT id, name, owner_id, url FROM projects WHERE id = $1), "
+#define CREATE_EVENT                                                                           \
+	"e AS (INSERT INTO event_queue (event_id, name, payload) "                             \
+	"      SELECT x.id, 'deployment.created', " EVENT_PAYLOAD("'api'", "NULL", "p.url")     \
+	"      FROM d CROSS JOIN p CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) x) "
+
+static struct db_stmt create_stmt = DB_STMT("deployments_create",
+	"WITH " CREATE_PROJECT
+	"d AS (INSERT INTO deployments (project_id, meta) SELECT p.id, $2::jsonb FROM p "
+	"      RETURNING *), "
+	CREATE_EVENT
+	"SELECT EXISTS (SELECT 1 FROM p), d.id IS NOT NULL, true, " DEPLOYMENT_COLUMNS("d")
+	" FROM (SELECT 1) one LEFT JOIN d ON true",
+	false);
+
+/*
+ * With a key: the deployment's id is taken from the sequence first, so the key's row can name
+ * it in the same statement (the foreign key is checked at the end of the statement). A key
+ * seen in the last 24 hours makes the insert do nothing, after waiting for the transaction that
+ * wrote it; an older one is taken over. When nothing was created, the key's first deployment is
+ * returned if this statement's snapshot sees it (see db_deployments_by_key for when it cannot).
+ */
+static struct db_stmt create_keyed_stmt = DB_STMT("deployments_create_keyed",
+	"WITH " CREATE_PROJECT
+	"r AS (INSERT INTO deployment_requests AS r "
+	"             (idempotency_key, project_id, meta, deployment_id) "
+	"      SELECT $3, p.id, $2::jsonb, nextval('deployments_id_seq') FROM p "
+	"      ON CONFLICT (idempotency_key) DO UPDATE "
+	"         SET project_id = excluded.project_id, meta = excluded.meta, "
+	"             deployment_id = excluded.deployment_id, created_at = now() "
+	"         WHERE r.created_at < now() - interval '24 hours' "
+	"      RETURNING r.deployment_id), "
+	"d AS (INSERT INTO deployments (id, project_id, meta) "
+	"      SELECT r.deployment_id, p.id, $2::jsonb FROM r CROSS JOIN p RETURNING *), "
+	CREATE_EVENT
+	"SELECT EXISTS (SELECT 1 FROM p), c.* "
+	"FROM (SELECT 1) one LEFT JOIN ("
+	"  SELECT true AS created, true AS same, " DEPLOYMENT_COLUMNS("d") " FROM d "
+	"  UNION ALL "
+	"  SELECT false, q.project_id = $1 AND q.meta = $2::jsonb, " DEPLOYMENT_COLUMNS("x")
+	"  FROM deployment_requests q JOIN deployments x ON x.id = q.deployment_id "
+	"  WHERE q.idempotency_key = $3 AND NOT EXISTS (SELECT 1 FROM d)) c ON true",
+	false);
+
+/* A new statement, so a snapshot taken after the key's first request committed. */
+static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
+	"SELECT q.project_id = $2 AND q.meta = $3::jsonb, " DEPLOYMENT_COLUMNS("x")
+	" FROM deployment_requests q JOIN deployments x ON x.id = q.deployment_id "
+	"WHERE q.idempotency_key = $1",
+	true);
+
+/*
+ * A page of deployments of one shape (which filters narrow the rows), so that each shape gets
+ * a plan that walks its own index in order: deployments_created, deployments_project_created
+ * or deployments_status_created. The parameters are the same for all: $1 the project (0 for
+ * all, as in the counters), $2 the statuses, $3 and $4 the window [from, to), $5 the offset.
+ * The total is the sum of the counter shards, or an exact count when a window is given.
+ */
+#define WINDOW                                                                                 \
+	"d.created_at >= coalesce($3::timestamptz, '-infinity') "                              \
+	"AND d.created_at < coalesce($4::timestamptz, 'infinity')"
+#define PAGE_SQL(shape)                                                                        \
+	"SELECT t.total, t.project_found, page.* "                                             \
+	"FROM (SELECT CASE WHEN $3::timestamptz IS NULL AND $4::timestamptz IS NULL "          \
+	"             THEN (SELECT coalesce(sum(c.n), 0)::bigint FROM deployment_counts c "    \
+	"                   WHERE c.project_id = $1 AND c.status = ANY ($2::text[])) "         \
+	"             ELSE (SELECT count(*) FROM deployments d "                               \
+	"                   WHERE " shape " AND " WINDOW ") END AS total, "                    \
+	"             EXISTS (SELECT 1 FROM projects WHERE id = $1) AS project_found) t "      \
+	"LEFT JOIN LATERAL (SELECT " DEPLOYMENT_COLUMNS("d") " FROM deployments d "            \
+	"                   WHERE " shape " AND " WINDOW                                       \
+	"                   ORDER BY d.created_at DESC, d.id DESC LIMIT 8 OFFSET $5) page ON true"
+
+static struct db_stmt page_all_stmt =
+	DB_STMT("deployments_page_all", PAGE_SQL("true"), true);
+static struct db_stmt page_project_stmt =
+	DB_STMT("deployments_page_project", PAGE_SQL("d.project_id = $1"), true);
+static struct db_stmt page_status_stmt =
+	DB_STMT("deployments_page_status", PAGE_SQL("d.status = ANY ($2::text[])"), true);
+static struct db_stmt page_project_status_stmt =
+	DB_STMT("deployments_page_project_status",
+		PAGE_SQL("d.project_id = $1 AND d.status = ANY ($2::text[])"), true);
+
+static struct db_stmt get_stmt = DB_STMT("deployments_get",
+	"SELECT " DEPLOYMENT_COLUMNS("d") " FROM deployments d WHERE d.id = $1",
+	true);
+
+/*
+ * One guarded transition. o locks the row and reads its newest version (a concurrent change
+ * is waited for, then seen), so the previous status in the event is exact and, when nothing
+ * changes, the answer shows the status that won. The UPDATE itself carries the guard
+ * status = ANY (allowed-from set of transitions.c): of concurrent deliveries, one changes the
+ * row and the others find it already moved. On done the project's URL is set only where it is
+ * still NULL, so concurrent deployments of one project assign it once.
+ */
+#define TRANSITION_SQL(event, source)                                                          \
+	"WITH o AS (SELECT * FROM deployments WHERE id = $1 FOR UPDATE), "                     \
+	"u AS (UPDATE deployments d SET status = $2, updated_at = now(), "                     \
+	"             deployed_in = CASE WHEN $2 = 'done' "                                    \
+	"                 THEN floor(extract(epoch FROM now() - d.created_at))::integer END "  \
+	"      FROM o WHERE d.id = o.id AND d.status = ANY ($3::text[]) "                      \
+	"      RETURNING d.*, o.status AS previous_status), "                                  \
+	"p AS (SELECT p.id, p.name, p.owner_id, p.url "                                        \
+	"      FROM projects p JOIN u ON p.id = u.project_id), "                               \
+	"url AS (UPDATE projects p SET url = $4 FROM u "                                       \
+	"        WHERE p.id = u.project_id AND u.status = 'done' AND $4::text IS NOT NULL "     \
+	"          AND p.url IS NULL "                                                         \
+	"        RETURNING p.id, p.url), "                                                     \
+	"e AS (INSERT INTO event_queue (event_id, name, payload) "                             \
+	"      SELECT x.id, x.name, "                                                          \
+	EVENT_PAYLOAD("'" source "'", "d.previous_status", "coalesce(url.url, p.url)")        \
+	"      FROM u d JOIN p ON p.id = d.project_id LEFT JOIN url ON url.id = p.id "         \
+	"      CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id, '" event "' AS name "       \
+	"                          UNION ALL "                                                 \
+	"                          SELECT gen_random_uuid(), 'project.url_assigned' "          \
+	"                          WHERE url.id IS NOT NULL) x) "                              \
+	"SELECT true, " DEPLOYMENT_COLUMNS("u") " FROM u "                                     \
+	"UNION ALL "                                                                           \
+	"SELECT false, " DEPLOYMENT_COLUMNS("o") " FROM o WHERE NOT EXISTS (SELECT 1 FROM u)"
+
+static struct db_stmt cancel_stmt =
+	DB_STMT("deployments_cancel", TRANSITION_SQL("deployment.cancelled", "api"), false);
+static struct db_stmt webhook_stmt =
+	DB_STMT("deployments_webhook", TRANSITION_SQL("deployment.status_changed", "webhook"),
+		false);
+/* clang-format on */
+
+bool db_deployment_row(const PGresult *res, int row, int col, struct deployment_row *out)
+{
+	if (db_isnull(res, row, col))
+		return false;
+	out->id = db_int64(res, row, col);
+	out->project_id = db_int64(res, row, col + 1);
+	out->status = db_str(res, row, col + 2);
+	out->has_deployed_in = !db_isnull(res, row, col + 3);
+	out->deployed_in = db_int64(res, row, col + 3);
+	out->meta = db_str(res, row, col + 4);
+	out->created_at = db_str(res, row, col + 5);
+	out->updated_at = db_str(res, row, col + 6);
+	return true;
+}
+
+/* A text[] literal of the statuses in want (every status when want is NULL). */
+static const char *status_array(const bool want[DEPLOYMENT_NSTATUSES], char out[128])
+{
+	size_t n = 0;
+
+	out[n++] = '{';
+	for (int s = 0; s < DEPLOYMENT_NSTATUSES; s++) {
+		if (want && !want[s])
+			continue;
+		const char *name = deployment_status_name((enum deployment_status)s);
+		size_t len = strlen(name);
+		if (n > 1)
+			out[n++] = ',';
+		memcpy(out + n, name, len);
+		n += len;
+	}
+	out[n++] = '}';
+	out[n] = '\0';
+	return out;
+}
+
+enum err db_deployments_create(struct db *db, int64_t project_id, const char *meta,
+                               const char *idempotency_key, PGresult **res)
+{
+	char idtext[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(idtext, project_id), meta, idempotency_key};
+
+	if (!idempotency_key)
+		return db_exec(db, &create_stmt, 2, params, res, NULL);
+	return db_exec(db, &create_keyed_stmt, 3, params, res, NULL);
+}
+
+enum err db_deployments_by_key(struct db *db, const char *idempotency_key, int64_t project_id,
+                               const char *meta, PGresult **res)
+{
+	char idtext[DB_INT64_LEN];
+	const char *params[] = {idempotency_key, db_param_int64(idtext, project_id), meta};
+	return db_exec(db, &by_key_stmt, 3, params, res, NULL);
+}
+
+enum err db_deployments_page(struct db *db, int64_t project_id,
+                             const bool want[DEPLOYMENT_NSTATUSES], const char *from,
+                             const char *to, int64_t offset, PGresult **res)
+{
+	char idtext[DB_INT64_LEN], offtext[DB_INT64_LEN], statuses[128];
+	const char *params[] = {db_param_int64(idtext, project_id), status_array(want, statuses),
+	                        from, to, db_param_int64(offtext, offset)};
+	struct db_stmt *stmt = project_id ? (want ? &page_project_status_stmt : &page_project_stmt)
+	                                  : (want ? &page_status_stmt : &page_all_stmt);
+	return db_exec(db, stmt, 5, params, res, NULL);
+}
+
+enum err db_deployments_get(struct db *db, int64_t id, PGresult **res)
+{
+	char idtext[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(idtext, id)};
+	return db_exec(db, &get_stmt, 1, params, res, NULL);
+}
+
+enum err db_deployments_transition(struct db *db, int64_t id, enum deployment_status to,
+                                   enum transition_source source, const char *url, PGresult **res)
+{
+	enum deployment_status from[DEPLOYMENT_NSTATUSES];
+	bool want[DEPLOYMENT_NSTATUSES] = {0};
+	char idtext[DB_INT64_LEN], allowed[128];
+	size_t n = transition_sources(to, from);
+
+	for (size_t i = 0; i < n; i++)
+		want[from[i]] = true;
+	const char *params[] = {db_param_int64(idtext, id), deployment_status_name(to),
+	                        status_array(want, allowed), url};
+	return db_exec(db, source == TRANSITION_API ? &cancel_stmt : &webhook_stmt, 4, params, res,
+	               NULL);
+}
