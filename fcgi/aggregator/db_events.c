@@ -27,7 +27,7 @@ static struct db_stmt page_stmt = DB_STMT(
     "SELECT t.total, page.* "
     "FROM (SELECT CASE WHEN $3::bigint IS NULL AND $4::bigint IS NULL "
     "             THEN (SELECT coalesce(sum(c.n), 0) FROM event_counts c "
-    "                   WHERE c.project_id = coalesce($2, 0) AND c.name = coalesce($1, '')) "
+    "                   WHERE c.project_id = coalesce($2::bigint, 0) AND c.name = coalesce($1::text, '')) "
     "             ELSE (SELECT count(*) FROM events e WHERE " EVENT_FILTER ") "
     "             END AS total) t "
     "LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS " FROM events e WHERE " EVENT_FILTER
