@@ -22,17 +22,18 @@
 	"AND ($3::bigint IS NULL OR e.created_at > " AFTER_TIME ") "                               \
 	"AND ($4::bigint IS NULL OR e.created_at < " BEFORE_TIME ") "
 
-static struct db_stmt page_stmt = DB_STMT(
-    "events_page",
-    "SELECT t.total, page.* "
-    "FROM (SELECT CASE WHEN $3::bigint IS NULL AND $4::bigint IS NULL "
-    "             THEN (SELECT coalesce(sum(c.n), 0) FROM event_counts c "
-    "                   WHERE c.project_id = coalesce($2::bigint, 0) AND c.name = coalesce($1::text, '')) "
-    "             ELSE (SELECT count(*) FROM events e WHERE " EVENT_FILTER ") "
-    "             END AS total) t "
-    "LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS " FROM events e WHERE " EVENT_FILTER
-    "                   ORDER BY e.id DESC LIMIT 8 OFFSET $5) page ON true",
-    true);
+static struct db_stmt page_stmt =
+    DB_STMT("events_page",
+            "SELECT t.total, page.* "
+            "FROM (SELECT CASE WHEN $3::bigint IS NULL AND $4::bigint IS NULL "
+            "             THEN (SELECT coalesce(sum(c.n), 0) FROM event_counts c "
+            "                   WHERE c.project_id = coalesce($2::bigint, 0) "
+            "                     AND c.name = coalesce($1::text, '')) "
+            "             ELSE (SELECT count(*) FROM events e WHERE " EVENT_FILTER ") "
+            "             END AS total) t "
+            "LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS " FROM events e WHERE " EVENT_FILTER
+            "                   ORDER BY e.id DESC LIMIT 8 OFFSET $5) page ON true",
+            true);
 
 static struct db_stmt get_stmt =
     DB_STMT("events_get", "SELECT 0, " EVENT_COLUMNS " FROM events e WHERE e.id = $1", true);
