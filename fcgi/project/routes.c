@@ -26,6 +26,7 @@ const struct route project_routes[] = {
 	{"GET",  "/deployments/{deployment}",         deployments_get,          0,        NULL},
 	{"POST", "/deployments/{deployment}/cancel",  deployments_cancel,       0,        NULL},
 	{"POST", "/deployment/webhook",               webhook_post,             BODY_REQ, NULL},
+	{"GET",  "/users/{user}/stats",               stats_get,                0,        NULL},
 };
 /* clang-format on */
 
