@@ -190,7 +190,7 @@ static PGconn *db(void)
 	return conn;
 }
 
-static PGresult *run_sql(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static PGresult *run_sql(const char *fmt, va_list ap)
 {
 	char query[16384];
 	vsnprintf(query, sizeof(query), fmt, ap);
