@@ -293,9 +293,10 @@ static void project_list_is_newest_first_in_pages_of_8(void **state)
 	for (int i = 0; i < 19; i++)
 		ids[i] = deploy(p.id, NULL);
 	/* Ties on creation time are broken by id, descending. */
-	sql("UPDATE deployments SET created_at = (SELECT created_at FROM deployments WHERE id = "
+	json_decref(sql(
+	    "UPDATE deployments SET created_at = (SELECT created_at FROM deployments WHERE id = "
 	    "%" PRId64 ") WHERE id IN (%" PRId64 ", %" PRId64 ", %" PRId64 ")",
-	    ids[10], ids[3], ids[10], ids[15]);
+	    ids[10], ids[3], ids[10], ids[15]));
 	snprintf(where, sizeof(where), "project_id = %" PRId64, p.id);
 
 	char b[64];
@@ -470,9 +471,10 @@ static void time_windows_are_exclusive_at_the_shown_precision(void **state)
 	for (int i = 0; i < 5; i++) {
 		ids[i] = deploy(p.id, NULL);
 		/* Microseconds the API does not show: 2021-03-0{1..5}T10:00:00.500123Z. */
-		sql("UPDATE deployments SET created_at = '2021-03-0%d 10:00:00.500123+00' WHERE id = "
+		json_decref(sql(
+		    "UPDATE deployments SET created_at = '2021-03-0%d 10:00:00.500123+00' WHERE id = "
 		    "%" PRId64,
-		    i + 1, ids[i]);
+		    i + 1, ids[i]));
 	}
 	struct reply r;
 	snprintf(path, sizeof(path), "/deployments/%" PRId64, ids[1]);
@@ -662,9 +664,10 @@ static void idempotency_key_makes_a_retry_return_the_first(void **state)
 	reply_free(&r);
 
 	/* After 24 hours the key may be used again, for a new deployment. */
-	sql("UPDATE deployment_requests SET created_at = now() - interval '24 hours 1 second' "
-	    "WHERE idempotency_key = '%s'",
-	    key);
+	json_decref(
+	    sql("UPDATE deployment_requests SET created_at = now() - interval '24 hours 1 second' "
+	        "WHERE idempotency_key = '%s'",
+	        key));
 	r = create_keyed(other.id, key, NULL);
 	assert_int_equal(r.status, 201);
 	int64_t second = num(r.json, "id");

@@ -75,8 +75,9 @@ static void counts_cover_every_project_of_the_user_and_only_theirs(void **state)
 		move(&stranger, deploy(stranger.id, NULL), "done");
 
 	/* The first deployment exactly two weeks ago: its week, last week and this one. */
-	sql("UPDATE deployments SET created_at = now() - interval '14 days' WHERE id = %" PRId64,
-	    ids[2]);
+	json_decref(sql(
+	    "UPDATE deployments SET created_at = now() - interval '14 days' WHERE id = %" PRId64,
+	    ids[2]));
 	json_t *s = stats(a.owner_id);
 	assert_int_equal(num(s, "weeks"), 3);
 	assert_int_equal(num(s, "deployments"), 5);
@@ -103,17 +104,19 @@ static void weeks_are_iso_weeks_in_utc(void **state)
 	fixture_project(&p);
 	int64_t id = deploy(p.id, NULL);
 	deploy(p.id, NULL);
-	sql("UPDATE deployments SET created_at = date_trunc('week', now() AT TIME ZONE 'UTC') "
-	    "AT TIME ZONE 'UTC' WHERE id = %" PRId64,
-	    id);
+	json_decref(
+	    sql("UPDATE deployments SET created_at = date_trunc('week', now() AT TIME ZONE 'UTC') "
+	        "AT TIME ZONE 'UTC' WHERE id = %" PRId64,
+	        id));
 	json_t *s = stats(p.owner_id);
 	assert_int_equal(num(s, "weeks"), 1);
 	assert_true(real(s, "averageWeeklyDeployments") == 2.0);
 	json_decref(s);
 
-	sql("UPDATE deployments SET created_at = date_trunc('week', now() AT TIME ZONE 'UTC') "
-	    "AT TIME ZONE 'UTC' - interval '1 microsecond' WHERE id = %" PRId64,
-	    id);
+	json_decref(
+	    sql("UPDATE deployments SET created_at = date_trunc('week', now() AT TIME ZONE 'UTC') "
+	        "AT TIME ZONE 'UTC' - interval '1 microsecond' WHERE id = %" PRId64,
+	        id));
 	s = stats(p.owner_id);
 	assert_int_equal(num(s, "weeks"), 2);
 	assert_true(real(s, "averageWeeklyDeployments") == 1.0);
@@ -121,8 +124,9 @@ static void weeks_are_iso_weeks_in_utc(void **state)
 	json_decref(s);
 
 	/* A year back: 52 or 53 weeks later, as the calendar says. */
-	sql("UPDATE deployments SET created_at = now() - interval '365 days' WHERE id = %" PRId64,
-	    id);
+	json_decref(sql(
+	    "UPDATE deployments SET created_at = now() - interval '365 days' WHERE id = %" PRId64,
+	    id));
 	int64_t want = sql_int("SELECT (date_trunc('week', now() AT TIME ZONE 'UTC')::date - "
 	                       "date_trunc('week', (now() - interval '365 days') AT TIME ZONE "
 	                       "'UTC')::date) / 7 + 1");

@@ -258,9 +258,10 @@ static void done_sets_deployed_in_in_whole_seconds(void **state)
 	fixture_project(&p);
 	int64_t id = deploy(p.id, NULL);
 	move(&p, id, "building");
-	sql("UPDATE deployments SET created_at = created_at - interval '90.7 seconds' WHERE id = "
+	json_decref(sql(
+	    "UPDATE deployments SET created_at = created_at - interval '90.7 seconds' WHERE id = "
 	    "%" PRId64,
-	    id);
+	    id));
 	struct reply r = webhook(p.secret, id, "done");
 	assert_int_equal(r.status, 200);
 	int64_t deployed_in = num(r.json, "deployedIn");
@@ -307,7 +308,7 @@ static void first_live_deployment_gives_the_project_its_url(void **state)
 	         "My Shop_%s \xc3\x9c"
 	         "ber.2024",
 	         unique("x"));
-	sql("UPDATE projects SET name = '%s' WHERE id = %" PRId64, name, p.id);
+	json_decref(sql("UPDATE projects SET name = '%s' WHERE id = %" PRId64, name, p.id));
 
 	/* A failed first deployment gives no URL. */
 	int64_t failed = deploy(p.id, NULL);
@@ -365,7 +366,7 @@ static void first_live_deployment_gives_the_project_its_url(void **state)
 	int len = snprintf(longname, sizeof(longname), "%s", unique("LONG"));
 	memset(longname + len, 'Q', sizeof(longname) - 1 - (size_t)len);
 	longname[200] = '\0';
-	sql("UPDATE projects SET name = '%s' WHERE id = %" PRId64, longname, longp.id);
+	json_decref(sql("UPDATE projects SET name = '%s' WHERE id = %" PRId64, longname, longp.id));
 	move(&longp, deploy(longp.id, NULL), "done");
 	snprintf(url, sizeof(url), "%s", project_url(longp.id));
 	const char *host = url + strlen("https://");
