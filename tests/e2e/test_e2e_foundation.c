@@ -220,8 +220,8 @@ static void seeding_is_idempotent_and_keeps_urls(void **state)
 	(void)state;
 	int64_t ids[64];
 	assert_true(seeded_project_ids(ids, 64) > 0);
-	sql("UPDATE projects SET url = 'https://kept.test.example' WHERE id = %lld",
-	    (long long)ids[0]);
+	json_decref(sql("UPDATE projects SET url = 'https://kept.test.example' WHERE id = %lld",
+	                (long long)ids[0]));
 	int64_t before = table_fingerprint();
 
 	assert_int_equal(shell("\"$PANEL_BIN_DIR\"/panelctl seed --projects \"$PANEL_TEST_SEEDS\"/"
@@ -236,7 +236,7 @@ static void seeding_is_idempotent_and_keeps_urls(void **state)
 	                         "url = 'https://kept.test.example'",
 	                         (long long)ids[0]),
 	                 1);
-	sql("UPDATE projects SET url = NULL WHERE id = %lld", (long long)ids[0]);
+	json_decref(sql("UPDATE projects SET url = NULL WHERE id = %lld", (long long)ids[0]));
 }
 
 /* A file whose last element is bad is refused whole, with file, element and field named. */
