@@ -13,6 +13,7 @@
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client.h"
 
@@ -117,16 +118,60 @@ static inline int64_t num(const json_t *obj, const char *key)
 	return json_integer_value(json_object_get(obj, key));
 }
 
-/* Runs n threads of fn(arg + i * size) and waits for them all. */
-static inline void run_threads(int n, void *(*fn)(void *), void *args, size_t size)
+struct threads {
+	pthread_t t[64];
+	int n;
+};
+
+/* Starts n threads of fn(args + i * size). */
+static inline void threads_start(struct threads *ts, int n, void *(*fn)(void *), void *args,
+                                 size_t size)
 {
-	pthread_t threads[64];
 	assert_true(n <= 64);
+	ts->n = n;
 	for (int i = 0; i < n; i++)
 		assert_int_equal(
-		    pthread_create(&threads[i], NULL, fn, (char *)args + (size_t)i * size), 0);
-	for (int i = 0; i < n; i++)
-		pthread_join(threads[i], NULL);
+		    pthread_create(&ts->t[i], NULL, fn, (char *)args + (size_t)i * size), 0);
+}
+
+static inline void threads_join(struct threads *ts)
+{
+	for (int i = 0; i < ts->n; i++)
+		pthread_join(ts->t[i], NULL);
+}
+
+/* Runs n threads of fn(args + i * size) and waits for them all. */
+static inline void run_threads(int n, void *(*fn)(void *), void *args, size_t size)
+{
+	struct threads ts;
+	threads_start(&ts, n, fn, args, size);
+	threads_join(&ts);
+}
+
+/*
+ * Forcing a race: lock_hold() opens a transaction on this thread's connection that takes a row
+ * lock (lock_sql, a SELECT ... FOR UPDATE); requests started meanwhile read freely but queue up
+ * behind the lock inside their writes. lock_release() waits until at least `waiters` backends
+ * wait for a lock (or about a second, well under the service's 3 s lock_timeout), commits,
+ * and returns how many were waiting, so that the writes then run truly concurrently.
+ */
+static inline void lock_hold(const char *lock_sql)
+{
+	json_decref(sql("BEGIN"));
+	json_decref(sql("%s", lock_sql));
+}
+
+static inline int64_t lock_release(int64_t waiters)
+{
+	int64_t n = 0;
+	for (int waited = 0; waited < 1000; waited += 10) {
+		n = sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted");
+		if (n >= waiters)
+			break;
+		usleep(10 * 1000);
+	}
+	json_decref(sql("COMMIT"));
+	return n;
 }
 
 #endif
