@@ -152,6 +152,9 @@ static void wait_for_work(struct drain *d)
 {
 	bool notified;
 
+	/* A statement that reconnected left a connection that does not listen yet: LISTEN first. */
+	if (d->db.gen != d->listen_gen)
+		return;
 	if (db_drain_consume(&d->db, &notified) || notified)
 		return;
 	if (wait_for(d, db_drain_socket(&d->db), d->cfg.poll_ms))

@@ -1,0 +1,304 @@
+/*
+ * The drain worker end to end, with its two workers of the test stack: queued events reach
+ * events once each; duplicates in the queue are stored once; uncommitted and rolled-back
+ * producer rows are handled by visibility, not by an id cursor; a row that can never be stored
+ * is parked in events_dead while the rows around it arrive; and a lost notification or a killed
+ * listening connection delays events only until the next poll. Deadlines are generous.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "outbox.h"
+
+static int setup(void **state)
+{
+	(void)state;
+	outbox_init();
+	return 0;
+}
+
+/*
+ * A second connection, for a producer transaction held open while the suite goes on; closed
+ * by the teardown even when a test fails, so an open transaction never outlives its test.
+ */
+static PGconn *producer_conn;
+
+static PGconn *producer(void)
+{
+	producer_conn = PQconnectdb(getenv("DATABASE_URL"));
+	if (PQstatus(producer_conn) != CONNECTION_OK)
+		fail_msg("producer connection: %s", PQerrorMessage(producer_conn));
+	return producer_conn;
+}
+
+static int close_producer(void **state)
+{
+	(void)state;
+	if (producer_conn)
+		PQfinish(producer_conn);
+	producer_conn = NULL;
+	return 0;
+}
+
+static void producer_exec(PGconn *c, const char *query)
+{
+	PGresult *res = PQexec(c, query);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("producer: %s: %s", query, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+static void both_workers_run_side_by_side(void **state)
+{
+	(void)state;
+	assert_int_equal(drain_workers(), 2);
+	char query[] = "SELECT count(*) = 2 FROM pg_stat_activity "
+	               "WHERE application_name = 'aggregator-drain'";
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+}
+
+static void queued_events_arrive_once_each(void **state)
+{
+	(void)state;
+	const char *name = unique("drained");
+
+	enqueue(name, 2500);
+	assert_true(all_drained(name, OUTBOX_DEADLINE_MS));
+	assert_int_equal(assert_exactly_once(name), 2500);
+	/* They are the API's events, counted and filtered like any other. */
+	char path[160];
+	snprintf(path, sizeof(path), "/events?name=%s", name);
+	struct reply r = get(AGGREGATOR, path);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(reply_header(&r, "X-Total-Count"), "2500");
+	assert_int_equal(json_array_size(r.json), 8);
+	reply_free(&r);
+}
+
+/* A producer that enqueued one event twice, and an event already posted: stored once. */
+static void duplicates_in_the_queue_are_stored_once(void **state)
+{
+	(void)state;
+	const char *name = unique("twice");
+	char body[256], uuid[40];
+
+	json_t *rows = sql("SELECT gen_random_uuid()::text AS u");
+	snprintf(uuid, sizeof(uuid), "%s",
+	         json_string_value(json_object_get(json_array_get(rows, 0), "u")));
+	json_decref(rows);
+	sql("INSERT INTO event_queue (event_id, name, payload) "
+	    "SELECT '%s', '%s', jsonb_build_object('eventId', '%s'::uuid) "
+	    "FROM generate_series(1, 3)",
+	    uuid, name, uuid);
+	sql("INSERT INTO event_queue (event_id, name, payload) "
+	    "SELECT '%s', '%s', jsonb_build_object('eventId', '%s'::uuid)",
+	    uuid, name, uuid);
+	char query[256];
+	snprintf(query, sizeof(query),
+	         "SELECT NOT EXISTS (SELECT 1 FROM event_queue WHERE name = '%s') "
+	         "AND EXISTS (SELECT 1 FROM events WHERE name = '%s')",
+	         name, name);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE event_id = '%s'", uuid), 1);
+
+	/* Posted first through the API with its eventId, then queued: still one event. */
+	const char *posted = unique("posted");
+	rows = sql("SELECT gen_random_uuid()::text AS u");
+	snprintf(uuid, sizeof(uuid), "%s",
+	         json_string_value(json_object_get(json_array_get(rows, 0), "u")));
+	json_decref(rows);
+	snprintf(body, sizeof(body), "{\"name\": \"%s\", \"payload\": {\"eventId\": \"%s\"}}",
+	         posted, uuid);
+	struct reply r = post(AGGREGATOR, "/events", body);
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	sql("INSERT INTO event_queue (event_id, name, payload) "
+	    "VALUES ('%s', '%s', jsonb_build_object('eventId', '%s'::uuid))",
+	    uuid, posted, uuid);
+	snprintf(query, sizeof(query),
+	         "SELECT NOT EXISTS (SELECT 1 FROM event_queue WHERE name = '%s')", posted);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE event_id = '%s'", uuid), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE event_id = '%s'", uuid),
+	                 0);
+}
+
+/*
+ * A producer transaction that stays open does not hold back later events, and its row, with a
+ * smaller id, still arrives once it commits: the drain follows visibility, not an id cursor.
+ * A rolled-back one is never drained.
+ */
+static void open_and_rolled_back_producer_transactions(void **state)
+{
+	(void)state;
+	const char *slow = unique("slow"), *later = unique("later"), *undone = unique("undone");
+	char query[256];
+	PGconn *c = producer();
+
+	producer_exec(c, "BEGIN");
+	snprintf(query, sizeof(query),
+	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
+	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u",
+	         slow);
+	producer_exec(c, query);
+
+	enqueue(later, 3);
+	assert_true(all_drained(later, OUTBOX_DEADLINE_MS));
+	assert_int_equal(stored_count(slow), 0);
+
+	producer_exec(c, "COMMIT");
+	snprintf(query, sizeof(query), "SELECT count(*) FROM events WHERE name = '%s'", slow);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	assert_true(sql_int("SELECT min(e.id) FROM events e WHERE e.name = '%s'", later) <
+	            sql_int("SELECT id FROM events WHERE name = '%s'", slow));
+
+	/* Rolled back: its row and its notification vanish; later events still come. */
+	producer_exec(c, "BEGIN");
+	snprintf(query, sizeof(query),
+	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
+	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u",
+	         undone);
+	producer_exec(c, query);
+	producer_exec(c, "ROLLBACK");
+	close_producer(NULL);
+	const char *after = unique("after-rollback");
+	enqueue(after, 2);
+	assert_true(all_drained(after, OUTBOX_DEADLINE_MS));
+	assert_int_equal(stored_count(undone), 0);
+	assert_int_equal(queued_count(undone), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE name = '%s'", undone), 0);
+}
+
+/*
+ * Rows the events table refuses (a name of 300 characters, an empty name, a payload that is
+ * not an object), queued between good ones: the good ones arrive, the bad ones are tried
+ * DRAIN_MAX_ATTEMPTS times and parked in events_dead with their error.
+ */
+static void unstorable_rows_are_parked_with_their_error(void **state)
+{
+	(void)state;
+	const char *good = unique("good"), *bad = unique("bad");
+	long attempts =
+	    strtol(getenv("DRAIN_MAX_ATTEMPTS") ? getenv("DRAIN_MAX_ATTEMPTS") : "5", NULL, 10);
+
+	sql("INSERT INTO event_queue (event_id, name, payload) "
+	    "SELECT gen_random_uuid(), n, p FROM (VALUES "
+	    "  (1, '%s', '{\"i\": 1}'::jsonb), "
+	    "  (2, repeat('x', 300), '{\"tag\": \"%s\", \"why\": \"long name\"}'), "
+	    "  (3, '%s', '{\"i\": 2}'), "
+	    "  (4, '', '{\"tag\": \"%s\", \"why\": \"empty name\"}'), "
+	    "  (5, '%s', '{\"i\": 3}'), "
+	    "  (6, '%s', '[\"%s\", \"not an object\"]'), "
+	    "  (7, '%s', '{\"i\": 4}')"
+	    ") v (k, n, p) ORDER BY k",
+	    good, bad, good, bad, good, bad, bad, good);
+
+	char query[512];
+	snprintf(query, sizeof(query), "SELECT count(*) = 4 FROM events WHERE name = '%s'", good);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	snprintf(query, sizeof(query),
+	         "SELECT count(*) = 3 FROM events_dead WHERE payload::text LIKE '%%%s%%'", bad);
+	assert_true(wait_until(sql_holds, query, 3 * OUTBOX_DEADLINE_MS));
+
+	assert_int_equal(
+	    sql_int("SELECT count(*) FROM event_queue WHERE payload::text LIKE '%%%s%%'", bad), 0);
+	assert_int_equal(
+	    sql_int("SELECT count(*) FROM events WHERE payload::text LIKE '%%%s%%'", bad), 0);
+	assert_int_equal(
+	    sql_int("SELECT count(*) FROM events_dead WHERE payload::text LIKE '%%%s%%' "
+	            "AND attempts = %ld AND last_error LIKE '23514: %%check constraint%%'",
+	            bad, attempts),
+	    3);
+	assert_int_equal(
+	    sql_int("SELECT count(*) FROM events_dead WHERE payload::text LIKE '%%%s%%' "
+	            "AND last_error LIKE '%%events_name_check%%'",
+	            bad),
+	    2);
+	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE name = '%s' "
+	                         "AND jsonb_typeof(payload) = 'array' "
+	                         "AND last_error LIKE '%%events_payload_check%%'",
+	                         bad),
+	                 1);
+	/* The dead letters keep what was queued: the event id, the queue id, when it came. */
+	assert_int_equal(
+	    sql_int("SELECT count(*) FROM events_dead WHERE payload::text LIKE '%%%s%%' "
+	            "AND event_id IS NOT NULL AND queue_id > 0 AND enqueued_at <= parked_at",
+	            bad),
+	    3);
+	assert_int_equal(stored_count(good), 4);
+}
+
+/*
+ * A queue row written without its notification (the trigger disabled for that transaction)
+ * is found by the poll.
+ */
+static void a_lost_notification_delays_only_until_the_poll(void **state)
+{
+	(void)state;
+	const char *name = unique("silent");
+	char query[256];
+
+	sql("BEGIN; SET LOCAL lock_timeout = '10s'; "
+	    "ALTER TABLE event_queue DISABLE TRIGGER event_queue_notify; "
+	    "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
+	    "jsonb_build_object('eventId', u) FROM gen_random_uuid() u; "
+	    "ALTER TABLE event_queue ENABLE TRIGGER event_queue_notify; COMMIT",
+	    name);
+	snprintf(query, sizeof(query), "SELECT count(*) FROM events WHERE name = '%s'", name);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	assert_int_equal(stored_count(name), 1);
+}
+
+/* Both drain connections terminated: the workers reconnect, listen again and lose nothing. */
+static void killed_listening_connections_come_back(void **state)
+{
+	(void)state;
+	const char *name = unique("relisten");
+	char query[256];
+
+	assert_int_equal(drain_backends(), 2);
+	json_t *old = sql("SELECT string_agg(pid::text, ',') AS pids FROM pg_stat_activity "
+	                  "WHERE application_name = 'aggregator-drain'");
+	char pids[128];
+	snprintf(pids, sizeof(pids), "%s",
+	         json_string_value(json_object_get(json_array_get(old, 0), "pids")));
+	json_decref(old);
+	int64_t listened = drain_log_count("listening on event_queue");
+
+	assert_int_equal(sql_int("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	                         "WHERE application_name = 'aggregator-drain'"),
+	                 2);
+	enqueue(name, 50);
+	assert_true(all_drained(name, OUTBOX_DEADLINE_MS));
+	assert_int_equal(assert_exactly_once(name), 50);
+
+	/* Two new connections, each of which ran LISTEN again. */
+	snprintf(query, sizeof(query),
+	         "SELECT count(*) = 2 FROM pg_stat_activity WHERE application_name = "
+	         "'aggregator-drain' AND pid NOT IN (%s)",
+	         pids);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	for (int waited = 0; drain_log_count("listening on event_queue") < listened + 2;
+	     waited += 50) {
+		assert_true(waited < OUTBOX_DEADLINE_MS);
+		usleep(50 * 1000);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(both_workers_run_side_by_side),
+	    cmocka_unit_test(queued_events_arrive_once_each),
+	    cmocka_unit_test(duplicates_in_the_queue_are_stored_once),
+	    cmocka_unit_test(open_and_rolled_back_producer_transactions),
+	    cmocka_unit_test(unstorable_rows_are_parked_with_their_error),
+	    cmocka_unit_test(a_lost_notification_delays_only_until_the_poll),
+	    cmocka_unit_test(killed_listening_connections_come_back),
+	};
+	return cmocka_run_group_tests_name("e2e: drain", tests, setup, NULL);
+}
