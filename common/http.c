@@ -12,9 +12,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "route.h"
 
 static volatile sig_atomic_t http_stopping, http_busy;
@@ -158,6 +161,63 @@ void resp_reset(struct resp *resp)
 	buf_reset(&resp->body);
 }
 
+bool http_etag_matches(const char *if_none_match, const char *etag)
+{
+	const char *p = if_none_match;
+	size_t elen = strlen(etag);
+
+	if (!p)
+		return false;
+	while (*p) {
+		p += strspn(p, " \t,");
+		if (*p == '*')
+			return true;
+		/* If-None-Match compares weakly: W/"x" names "x". */
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p != '"')
+			return false;
+		const char *end = strchr(p + 1, '"');
+		if (!end)
+			return false;
+		if ((size_t)(end + 1 - p) == elen && memcmp(p, etag, elen) == 0)
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
+void resp_conditional(const struct req *req, struct resp *resp)
+{
+	static const char hex[] = "0123456789abcdef";
+	XXH128_canonical_t canonical;
+	char etag[2 * sizeof(canonical.digest) + 3];
+
+	if (strcmp(req->method, "GET") != 0 || resp->status != 200)
+		return;
+	/* The headers and the media type seed the hash of the body: all three are covered. */
+	const char *ctype = resp->content_type ? resp->content_type : "";
+	XXH64_hash_t seed =
+	    XXH3_64bits_withSeed(resp->headers.data ? resp->headers.data : "", resp->headers.len,
+	                         XXH3_64bits(ctype, strlen(ctype)));
+	XXH128_canonicalFromHash(
+	    &canonical,
+	    XXH3_128bits_withSeed(resp->body.data ? resp->body.data : "", resp->body.len, seed));
+	etag[0] = '"';
+	for (size_t i = 0; i < sizeof(canonical.digest); i++) {
+		etag[1 + 2 * i] = hex[canonical.digest[i] >> 4];
+		etag[2 + 2 * i] = hex[canonical.digest[i] & 15];
+	}
+	etag[sizeof(etag) - 2] = '"';
+	etag[sizeof(etag) - 1] = '\0';
+
+	buf_printf(&resp->headers, "ETag: %s\r\nCache-Control: no-cache\r\n", etag);
+	if (http_etag_matches(req->if_none_match, etag)) {
+		resp->status = 304;
+		buf_reset(&resp->body);
+	}
+}
+
 /*
  * Reads the body into the arena. lighttpd has already refused bodies over its limit and ones
  * shorter than their Content-Length; this is the second line of defence.
@@ -205,6 +265,13 @@ static void send_response(FCGX_Request *fr, const struct req *req, const struct 
 		FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
 }
 
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
 /* Idle, a worker exits at once; busy, it finishes the request in hand first. */
 static void on_sigterm(int sig)
 {
@@ -220,6 +287,7 @@ int http_serve(const struct service *svc)
 	struct arena arena = {0};
 	struct resp resp = {.headers = BUF_INIT(64 * 1024), .body = BUF_INIT(16 * 1024 * 1024)};
 	struct buf head = BUF_INIT(0);
+	struct timespec started;
 	struct req req;
 	FCGX_Request fr;
 
@@ -229,9 +297,11 @@ int http_serve(const struct service *svc)
 		log_error("FastCGI initialisation failed");
 		return 1;
 	}
+	metrics_open(svc->name, svc->routes, svc->nroutes);
 	log_info("%s worker ready", svc->name);
 	while (!http_stopping && FCGX_Accept_r(&fr) >= 0) {
 		http_busy = 1;
+		clock_gettime(CLOCK_MONOTONIC, &started);
 		arena_reset(&arena);
 		resp_reset(&resp);
 		http_req_from_env(&req, (const char *const *)fr.envp, &arena);
@@ -243,7 +313,9 @@ int http_serve(const struct service *svc)
 			resp_render_error(&resp, rc);
 		else
 			route_dispatch(svc->routes, svc->nroutes, &req, &resp);
+		resp_conditional(&req, &resp);
 		send_response(&fr, &req, &resp, &head);
+		metrics_observe(req.route, resp.status, seconds_since(&started));
 		log_debug("%s %s -> %d", req.head ? "HEAD" : req.method, req.path, resp.status);
 		/* req points into the FastCGI params, which this frees. */
 		FCGX_Finish_r(&fr);

@@ -34,6 +34,7 @@ struct req {
 	size_t body_len;
 	json_t *json; /* the parsed body on routes that take one; owned by the dispatcher */
 	int64_t ids[HTTP_MAX_PATH_IDS]; /* the path's ids, in order */
+	const struct route *route;      /* the route that matched, set by the dispatcher */
 	struct arena *arena;            /* per-request memory, reset before the next request */
 	void *app;                      /* the service's own context (its database) */
 	char request_id_buf[HTTP_REQUEST_ID_MAX + 1];
@@ -83,6 +84,16 @@ void resp_render_error(struct resp *resp, enum err e);
 
 /* Clears a response for reuse, keeping its buffers' memory. */
 void resp_reset(struct resp *resp);
+
+/*
+ * Makes a GET answer conditional: a 200 gets a strong ETag derived from every byte that can
+ * differ (its extra headers, such as Link and X-Total-Count, and its body), and becomes a 304
+ * without a body when req's If-None-Match names that tag. Other answers are left alone.
+ */
+void resp_conditional(const struct req *req, struct resp *resp);
+
+/* True when an If-None-Match value ("*", or a list of tags, weak or not) names etag. */
+bool http_etag_matches(const char *if_none_match, const char *etag);
 
 struct route;
 

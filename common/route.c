@@ -178,6 +178,7 @@ enum err route_dispatch(const struct route *routes, size_t n, struct req *req, s
 	enum err rc = ERR_OK;
 	const struct route *r = find_route(routes, n, req, resp, &rc);
 
+	req->route = r;
 	if (r && !(rc = check_query(r, req, resp)) && !(rc = check_body(r, req, resp)))
 		rc = r->handler(req, resp);
 	if (rc) {

@@ -1,0 +1,27 @@
+/*
+ * Request counts and latency histograms per route and status, shared by every worker process
+ * of a service through a file mapped MAP_SHARED in $PANEL_STATE_DIR/run, and rendered in the
+ * Prometheus text format. Counters only grow (atomic adds), so a worker that dies loses nothing
+ * it counted, and any worker can answer /metrics for all of them.
+ */
+#ifndef PANEL_METRICS_H
+#define PANEL_METRICS_H
+
+#include <stddef.h>
+
+struct buf;
+struct route;
+
+/*
+ * Maps (creating if needed) the shared counters of service for its route table. Falls back to
+ * counters of this process alone, with a warning, when the file cannot be used.
+ */
+void metrics_open(const char *service, const struct route *routes, size_t nroutes);
+
+/* Counts one answered request; route is its row in the table, or NULL when none matched. */
+void metrics_observe(const struct route *route, int status, double seconds);
+
+/* Appends the counters in the Prometheus text exposition format (version 0.0.4). */
+void metrics_render(struct buf *out);
+
+#endif

@@ -1,0 +1,89 @@
+/* common/metrics.c: counts shared between processes, rendered in the Prometheus format. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "metrics.h"
+#include "route.h"
+#include "unit.h"
+
+static enum err none(struct req *req, struct resp *resp)
+{
+	(void)req;
+	(void)resp;
+	return ERR_OK;
+}
+
+static const struct route routes[] = {
+    {"GET",  "/things",         none, 0, NULL},
+    {"POST", "/things/{thing}", none, 0, NULL},
+};
+
+static void counts_from_another_process_are_shared(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_metrics.XXXXXX", run[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(run, sizeof(run), "%s/run", dir);
+	assert_int_equal(mkdir(run, 0700), 0);
+	setenv("PANEL_STATE_DIR", dir, 1);
+	metrics_open("unit", routes, 2);
+
+	pid_t child = fork();
+	if (child == 0) {
+		/* Another worker: it maps the same file and counts there. */
+		metrics_open("unit", routes, 2);
+		metrics_observe(&routes[1], 201, 0.003);
+		metrics_observe(&routes[1], 201, 0.003);
+		_exit(0);
+	}
+	int status;
+	waitpid(child, &status, 0);
+	metrics_observe(&routes[0], 200, 0.0001);
+	metrics_observe(&routes[0], 599, 7.0);
+	metrics_observe(NULL, 404, 0.0002);
+
+	struct buf out = BUF_INIT(0);
+	metrics_render(&out);
+	const char *want[] = {
+	    "# TYPE panel_http_requests_total counter\n",
+	    "panel_http_requests_total{service=\"unit\",method=\"POST\",route=\"/things/{thing}\","
+	    "status=\"201\"} 2\n",
+	    "panel_http_requests_total{service=\"unit\",method=\"GET\",route=\"/things\","
+	    "status=\"200\"} 1\n",
+	    "panel_http_requests_total{service=\"unit\",method=\"GET\",route=\"/things\","
+	    "status=\"other\"} 1\n",
+	    "panel_http_requests_total{service=\"unit\",method=\"\",route=\"unmatched\","
+	    "status=\"404\"} 1\n",
+	    "# TYPE panel_http_request_duration_seconds histogram\n",
+	    "panel_http_request_duration_seconds_bucket{service=\"unit\",method=\"POST\","
+	    "route=\"/things/{thing}\",le=\"0.0025\"} 0\n",
+	    "panel_http_request_duration_seconds_bucket{service=\"unit\",method=\"POST\","
+	    "route=\"/things/{thing}\",le=\"0.005\"} 2\n",
+	    "panel_http_request_duration_seconds_bucket{service=\"unit\",method=\"GET\","
+	    "route=\"/things\",le=\"2.5\"} 1\n",
+	    "panel_http_request_duration_seconds_bucket{service=\"unit\",method=\"GET\","
+	    "route=\"/things\",le=\"+Inf\"} 2\n",
+	    "panel_http_request_duration_seconds_count{service=\"unit\",method=\"GET\","
+	    "route=\"/things\"} 2\n",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(out.data, want[i]))
+			fail_msg("missing: %s\nin:\n%s", want[i], out.data);
+	buf_free(&out);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(counts_from_another_process_are_shared),
+	};
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}
