@@ -14,6 +14,9 @@
 
 #include "client.h"
 
+/* Runs SQL whose result is not needed (sql() returns one to free). */
+#define sql_exec(...) json_decref(sql(__VA_ARGS__))
+
 /* Generous, never tight: a loaded CI machine under the sanitizers is slow. */
 enum { OUTBOX_DEADLINE_MS = 10000, OUTBOX_LONG_DEADLINE_MS = 90000 };
 
@@ -23,14 +26,18 @@ enum { OUTBOX_DEADLINE_MS = 10000, OUTBOX_LONG_DEADLINE_MS = 90000 };
  */
 static inline void outbox_init(void)
 {
-	sql("CREATE TABLE IF NOT EXISTS e2e_enqueued (tag text NOT NULL, event_id uuid NOT NULL)");
-	sql("CREATE INDEX IF NOT EXISTS e2e_enqueued_tag ON e2e_enqueued (tag)");
+	sql_exec(
+	    "SET client_min_messages = warning; "
+	    "CREATE TABLE IF NOT EXISTS e2e_enqueued (tag text NOT NULL, event_id uuid NOT NULL); "
+	    "CREATE INDEX IF NOT EXISTS e2e_enqueued_tag ON e2e_enqueued (tag); "
+	    "RESET client_min_messages");
 }
 
 /* Enqueues n events named name in one statement (one transaction), recorded under name. */
 static inline void enqueue(const char *name, int n)
 {
-	sql("WITH q AS (INSERT INTO event_queue (event_id, name, payload) "
+	sql_exec(
+	    "WITH q AS (INSERT INTO event_queue (event_id, name, payload) "
 	    "           SELECT u, '%s', jsonb_build_object('eventId', u, 'projectId', 1 + i %% 7, "
 	    "                                              'seq', i) "
 	    "           FROM (SELECT gen_random_uuid() AS u, i FROM generate_series(1, %d) i) s "

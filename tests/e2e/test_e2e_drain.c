@@ -90,13 +90,13 @@ static void duplicates_in_the_queue_are_stored_once(void **state)
 	snprintf(uuid, sizeof(uuid), "%s",
 	         json_string_value(json_object_get(json_array_get(rows, 0), "u")));
 	json_decref(rows);
-	sql("INSERT INTO event_queue (event_id, name, payload) "
-	    "SELECT '%s', '%s', jsonb_build_object('eventId', '%s'::uuid) "
-	    "FROM generate_series(1, 3)",
-	    uuid, name, uuid);
-	sql("INSERT INTO event_queue (event_id, name, payload) "
-	    "SELECT '%s', '%s', jsonb_build_object('eventId', '%s'::uuid)",
-	    uuid, name, uuid);
+	sql_exec("INSERT INTO event_queue (event_id, name, payload) "
+	         "SELECT '%s', '%s', jsonb_build_object('eventId', '%s'::uuid) "
+	         "FROM generate_series(1, 3)",
+	         uuid, name, uuid);
+	sql_exec("INSERT INTO event_queue (event_id, name, payload) "
+	         "SELECT '%s', '%s', jsonb_build_object('eventId', '%s'::uuid)",
+	         uuid, name, uuid);
 	char query[256];
 	snprintf(query, sizeof(query),
 	         "SELECT NOT EXISTS (SELECT 1 FROM event_queue WHERE name = '%s') "
@@ -116,9 +116,9 @@ static void duplicates_in_the_queue_are_stored_once(void **state)
 	struct reply r = post(AGGREGATOR, "/events", body);
 	assert_int_equal(r.status, 201);
 	reply_free(&r);
-	sql("INSERT INTO event_queue (event_id, name, payload) "
-	    "VALUES ('%s', '%s', jsonb_build_object('eventId', '%s'::uuid))",
-	    uuid, posted, uuid);
+	sql_exec("INSERT INTO event_queue (event_id, name, payload) "
+	         "VALUES ('%s', '%s', jsonb_build_object('eventId', '%s'::uuid))",
+	         uuid, posted, uuid);
 	snprintf(query, sizeof(query),
 	         "SELECT NOT EXISTS (SELECT 1 FROM event_queue WHERE name = '%s')", posted);
 	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
@@ -185,17 +185,17 @@ static void unstorable_rows_are_parked_with_their_error(void **state)
 	long attempts =
 	    strtol(getenv("DRAIN_MAX_ATTEMPTS") ? getenv("DRAIN_MAX_ATTEMPTS") : "5", NULL, 10);
 
-	sql("INSERT INTO event_queue (event_id, name, payload) "
-	    "SELECT gen_random_uuid(), n, p FROM (VALUES "
-	    "  (1, '%s', '{\"i\": 1}'::jsonb), "
-	    "  (2, repeat('x', 300), '{\"tag\": \"%s\", \"why\": \"long name\"}'), "
-	    "  (3, '%s', '{\"i\": 2}'), "
-	    "  (4, '', '{\"tag\": \"%s\", \"why\": \"empty name\"}'), "
-	    "  (5, '%s', '{\"i\": 3}'), "
-	    "  (6, '%s', '[\"%s\", \"not an object\"]'), "
-	    "  (7, '%s', '{\"i\": 4}')"
-	    ") v (k, n, p) ORDER BY k",
-	    good, bad, good, bad, good, bad, bad, good);
+	sql_exec("INSERT INTO event_queue (event_id, name, payload) "
+	         "SELECT gen_random_uuid(), n, p FROM (VALUES "
+	         "  (1, '%s', '{\"i\": 1}'::jsonb), "
+	         "  (2, repeat('x', 300), '{\"tag\": \"%s\", \"why\": \"long name\"}'), "
+	         "  (3, '%s', '{\"i\": 2}'), "
+	         "  (4, '', '{\"tag\": \"%s\", \"why\": \"empty name\"}'), "
+	         "  (5, '%s', '{\"i\": 3}'), "
+	         "  (6, '%s', '[\"%s\", \"not an object\"]'), "
+	         "  (7, '%s', '{\"i\": 4}')"
+	         ") v (k, n, p) ORDER BY k",
+	         good, bad, good, bad, good, bad, bad, good);
 
 	char query[512];
 	snprintf(query, sizeof(query), "SELECT count(*) = 4 FROM events WHERE name = '%s'", good);
@@ -242,12 +242,12 @@ static void a_lost_notification_delays_only_until_the_poll(void **state)
 	const char *name = unique("silent");
 	char query[256];
 
-	sql("BEGIN; SET LOCAL lock_timeout = '10s'; "
-	    "ALTER TABLE event_queue DISABLE TRIGGER event_queue_notify; "
-	    "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
-	    "jsonb_build_object('eventId', u) FROM gen_random_uuid() u; "
-	    "ALTER TABLE event_queue ENABLE TRIGGER event_queue_notify; COMMIT",
-	    name);
+	sql_exec("BEGIN; SET LOCAL lock_timeout = '10s'; "
+	         "ALTER TABLE event_queue DISABLE TRIGGER event_queue_notify; "
+	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
+	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u; "
+	         "ALTER TABLE event_queue ENABLE TRIGGER event_queue_notify; COMMIT",
+	         name);
 	snprintf(query, sizeof(query), "SELECT count(*) FROM events WHERE name = '%s'", name);
 	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
 	assert_int_equal(stored_count(name), 1);

@@ -106,7 +106,7 @@ static void both_roles_have_their_timeouts(void **state)
 		        "current_setting('idle_in_transaction_session_timeout') "
 		        "AS idle_in_transaction_session_timeout",
 		        roles[i]);
-		sql("ROLLBACK");
+		sql_exec("ROLLBACK");
 		json_t *row = json_array_get(rows, 0);
 		for (size_t s = 0; s < 3; s++) {
 			const char *v = json_string_value(json_object_get(row, settings[s]));
@@ -150,7 +150,7 @@ static void the_running_services_apply_them(void **state)
 	(void)state;
 	int64_t drain_timeouts = drain_log_count("55P03");
 
-	sql("BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE");
+	sql_exec("BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE");
 	gives_up_on_the_lock(AGGREGATOR, "/events");
 	gives_up_on_the_lock(PROJECT, "/projects/1/activity");
 	for (int waited = 0; drain_log_count("55P03") <= drain_timeouts; waited += 100) {
@@ -158,14 +158,14 @@ static void the_running_services_apply_them(void **state)
 			fail_msg("the drain workers never gave up on the lock: no lock_timeout");
 		usleep(100 * 1000);
 	}
-	sql("ROLLBACK");
+	sql_exec("ROLLBACK");
 	struct reply r = get(AGGREGATOR, "/events");
 	assert_int_equal(r.status, 200);
 	reply_free(&r);
 
-	sql("BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE");
+	sql_exec("BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE");
 	gives_up_on_the_lock(PROJECT, "/projects");
-	sql("ROLLBACK");
+	sql_exec("ROLLBACK");
 	r = get(PROJECT, "/projects");
 	assert_int_equal(r.status, 200);
 	reply_free(&r);
