@@ -5,6 +5,7 @@
 #include "db.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +64,18 @@ static bool conn_dead(PGconn *conn)
 		return true;
 	if (PQstatus(conn) != CONNECTION_OK)
 		return true;
-	/* A terminated backend leaves its FATAL message and EOF on the socket. */
-	if (!PQconsumeInput(conn))
-		return true;
+	/*
+	 * A terminated backend leaves its FATAL message and then EOF on the socket. One read may
+	 * take only the message (libpq reports it as a notice), so read while the socket stays
+	 * readable, a few times at most, until the EOF shows.
+	 */
+	for (int i = 0; i < 4; i++) {
+		struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+		if (i > 0 && poll(&p, 1, 0) <= 0)
+			break;
+		if (!PQconsumeInput(conn))
+			return true;
+	}
 	return PQstatus(conn) != CONNECTION_OK;
 }
 
