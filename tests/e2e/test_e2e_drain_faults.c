@@ -5,6 +5,7 @@
  * SIGTERM in the middle of a drain (exit 0). After each, every enqueued event is in events
  * exactly once. The suite runs from the repository root (tests/e2e/run), so scripts/ is at hand.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,45 @@ static void wait_for_drains(void)
 	               "WHERE application_name = 'aggregator-drain'";
 	assert_int_equal(drain_workers(), 2);
 	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+}
+
+struct poster {
+	char body[160];
+	long status;
+};
+
+static void *post_event(void *arg)
+{
+	struct poster *p = arg;
+	struct reply r = post(AGGREGATOR, "/events", p->body);
+	p->status = r.status;
+	reply_free(&r);
+	return NULL;
+}
+
+/*
+ * Creates (not retried by the database layer, unlike reads) sent at once, so that every worker
+ * of the pool answers one, each on whatever connection it held through the outage.
+ */
+static void concurrent_creates_succeed(void)
+{
+	enum { N = 8 };
+	static int created;
+	struct poster posters[N];
+	pthread_t threads[N];
+
+	for (int i = 0; i < N; i++) {
+		/* Not unique(): its few buffers hold the names the calling test still uses. */
+		snprintf(posters[i].body, sizeof(posters[i].body),
+		         "{\"name\": \"create-after-outage-%ld-%d\", \"payload\": {}}",
+		         (long)getpid(), created++);
+		assert_int_equal(pthread_create(&threads[i], NULL, post_event, &posters[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		pthread_join(threads[i], NULL);
+	for (int i = 0; i < N; i++)
+		if (posters[i].status != 201)
+			fail_msg("create %d after Postgres came back: %ld", i, posters[i].status);
 }
 
 /*
@@ -77,6 +117,7 @@ static void a_postgres_restart_mid_drain_loses_nothing(void **state)
 	assert_true(queued_count(name) > 0); /* the restart lands in the middle of the drain */
 	assert_int_equal(shell("scripts/pg-cluster restart"), 0);
 	reconnect_sql();
+	concurrent_creates_succeed();
 
 	enqueue(after, 100);
 	assert_true(all_drained(name, OUTBOX_LONG_DEADLINE_MS));
@@ -123,6 +164,7 @@ static void fastcgi_workers_answer_503_during_an_outage_then_recover(void **stat
 
 	assert_int_equal(shell("scripts/pg-cluster start"), 0);
 	reconnect_sql();
+	concurrent_creates_succeed();
 	for (int i = 0; i < 6; i++) {
 		r = get(AGGREGATOR, "/events");
 		if (r.status != 200)
