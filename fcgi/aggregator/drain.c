@@ -42,10 +42,9 @@ static bool stop_requested(struct drain *d)
 /* Waits up to ms for the socket fd (none when -1) or a signal; true when fd is readable. */
 static bool wait_for(struct drain *d, int fd, long ms)
 {
-	struct pollfd p[2] = {
-	    {.fd = d->sigfd, .events = POLLIN},
-            {.fd = fd,       .events = POLLIN}
-        };
+	struct pollfd p[2];
+	p[0] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = fd, .events = POLLIN};
 	int n = poll(p, fd >= 0 ? 2 : 1, (int)ms);
 
 	if (n < 0 && errno != EINTR) {
@@ -82,8 +81,10 @@ static enum err ensure_listening(struct drain *d)
 	return ERR_OK;
 }
 
-/* Stores one claimed row under a savepoint; a row that fails by its own fault is retried later
- * or parked, and anything else is returned to abandon the whole transaction. */
+/*
+ * Stores one claimed row under a savepoint. A row that fails by its own fault is retried later
+ * or parked; any other failure is returned, to abandon the whole transaction.
+ */
 static enum err fallback_row(struct drain *d, const struct drain_row *row)
 {
 	char sqlstate[6], error[512];
@@ -127,13 +128,11 @@ static enum err drain_fallback(struct drain *d, size_t *handled)
 		return rc;
 	rc = db_drain_claim(&d->db, d->cfg.batch_size, d->rows, (size_t)d->cfg.batch_size, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
-		if (stop_requested(d))
+		/* A reconnection between two statements would have left the transaction. */
+		if (d->db.gen != gen || stop_requested(d))
 			rc = ERR_UNAVAILABLE;
 		else
 			rc = fallback_row(d, &d->rows[i]);
-		/* A reconnection between two statements would have left the transaction. */
-		if (!rc && d->db.gen != gen)
-			rc = ERR_UNAVAILABLE;
 	}
 	if (!rc)
 		rc = db_drain_commit(&d->db);
