@@ -152,7 +152,7 @@ static inline void run_threads(int n, void *(*fn)(void *), void *args, size_t si
  * Forcing a race: lock_hold() opens a transaction on this thread's connection that takes a row
  * lock (lock_sql, a SELECT ... FOR UPDATE); requests started meanwhile read freely but queue up
  * behind the lock inside their writes. lock_release() waits until at least `waiters` backends
- * wait for a lock (or about a second, well under the service's 3 s lock_timeout), commits,
+ * wait for a lock (or two seconds, under the service's 3 s lock_timeout), commits,
  * and returns how many were waiting, so that the writes then run truly concurrently.
  */
 static inline void lock_hold(const char *lock_sql)
@@ -164,7 +164,7 @@ static inline void lock_hold(const char *lock_sql)
 static inline int64_t lock_release(int64_t waiters)
 {
 	int64_t n = 0;
-	for (int waited = 0; waited < 1000; waited += 10) {
+	for (int waited = 0; waited < 2000; waited += 10) {
 		n = sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted");
 		if (n >= waiters)
 			break;
