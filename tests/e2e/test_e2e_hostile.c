@@ -67,6 +67,14 @@ static bool log_has(const char *needle)
 	return shell("grep -qF -- '%s' \"$PANEL_STATE_DIR\"/log/lighttpd.log", needle) == 0;
 }
 
+/* lighttpd answers what it cannot parse as HTTP/1.0 or 1.1, with its own (HTML) body. */
+static bool lighttpd_refused(const char *answer, int status)
+{
+	char want[16];
+	snprintf(want, sizeof(want), " %d ", status);
+	return strncmp(answer, "HTTP/1.", 7) == 0 && strncmp(answer + 8, want, strlen(want)) == 0;
+}
+
 static void oversized_headers_are_refused_by_lighttpd(void **state)
 {
 	(void)state;
@@ -81,8 +89,7 @@ static void oversized_headers_are_refused_by_lighttpd(void **state)
 		buf_puts(&req, "a");
 	buf_puts(&req, "\r\nConnection: close\r\n\r\n");
 	char *answer = exchange(PROJECT, req.data, req.len, false, 5000);
-	assert_true(strncmp(answer, "HTTP/1.1 431", 12) == 0 ||
-	            strncmp(answer, "HTTP/1.1 400", 12) == 0);
+	assert_true(lighttpd_refused(answer, 431));
 	free(answer);
 	buf_free(&req);
 	assert_false(log_has(rid));
@@ -91,17 +98,21 @@ static void oversized_headers_are_refused_by_lighttpd(void **state)
 static void malformed_requests_are_refused_by_lighttpd(void **state)
 {
 	(void)state;
-	const char *bad[] = {
-	    "GARBAGE\r\n\r\n",
-	    "GET /projects HTTP/9.9\r\nHost: x\r\n\r\n",
-	    "GET /projects\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
-	    "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
-	    "chunked\r\n\r\n0\r\n\r\n",
+	static const struct {
+		const char *raw;
+		int status;
+	} bad[] = {
+	    {"GARBAGE\r\n\r\n",	                        400},
+	    {"GET /projects HTTP/9.9\r\nHost: x\r\n\r\n",      505},
+	    {"GET /projects\x01 HTTP/1.1\r\nHost: x\r\n\r\n",  400},
+	    {"GET /projects/1%00 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+	    {"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
+	     "chunked\r\n\r\n0\r\n\r\n",          400},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *answer = exchange(AGGREGATOR, bad[i], strlen(bad[i]), true, 5000);
-		assert_true(strncmp(answer, "HTTP/1.1 4", 10) == 0 ||
-		            strncmp(answer, "HTTP/1.0 4", 10) == 0);
+		char *answer = exchange(AGGREGATOR, bad[i].raw, strlen(bad[i].raw), true, 5000);
+		if (!lighttpd_refused(answer, bad[i].status))
+			fail_msg("%zu: expected %d, got %.40s", i, bad[i].status, answer);
 		free(answer);
 	}
 }
@@ -260,7 +271,6 @@ static void traversal_and_encoded_paths(void **state)
 	const char *paths[] = {
 	    "/projects/..%2f..%2fetc%2fpasswd",
 	    "/projects/%2e%2e/%2e%2e/etc/passwd",
-	    "/projects/1%00",
 	    "/projects/1;drop",
 	    "/projects/%31",
 	    "/deployments/-1",
