@@ -163,3 +163,10 @@ void metrics_render(struct buf *out)
 		           method, route, (unsigned long long)cumulative);
 	}
 }
+
+void metrics_render_value(struct buf *out, const char *name, const char *type, const char *help,
+                          double value)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name,
+	           value);
+}

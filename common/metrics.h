@@ -24,4 +24,11 @@ void metrics_observe(const struct route *route, int status, double seconds);
 /* Appends the counters in the Prometheus text exposition format (version 0.0.4). */
 void metrics_render(struct buf *out);
 
+/* The media type of that format. */
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* Appends one gauge or counter with its HELP and TYPE lines (type: "gauge" or "counter"). */
+void metrics_render_value(struct buf *out, const char *name, const char *type, const char *help,
+                          double value);
+
 #endif

@@ -74,6 +74,7 @@ enum err events_page_answer(struct req *req, const struct event_filter *f, int64
 /* Handlers (see routes.c). */
 enum err health_get(struct req *req, struct resp *resp);
 enum err openapi_get(struct req *req, struct resp *resp);
+enum err metrics_get(struct req *req, struct resp *resp);
 enum err events_create(struct req *req, struct resp *resp);
 enum err events_list(struct req *req, struct resp *resp);
 enum err events_get(struct req *req, struct resp *resp);
@@ -82,6 +83,16 @@ enum err activity_list(struct req *req, struct resp *resp);
 /* Database (db_*.c). Results belong to the caller (db_result_free). */
 /* Queue depth and the age of the oldest queued event in seconds (0 when empty). */
 enum err db_queue_stats(struct db *db, int64_t *depth, double *oldest_age);
+
+/* What /metrics reports of the outbox and the events (counters are since the schema began). */
+struct outbox_stats {
+	int64_t depth;     /* rows waiting in event_queue */
+	double oldest_age; /* seconds the oldest of them has waited, 0 when none */
+	int64_t drained;   /* events ever moved from the queue into events */
+	int64_t stored;    /* events ever stored, drained or posted */
+	int64_t dead;      /* events parked in events_dead */
+};
+enum err db_outbox_stats(struct db *db, struct outbox_stats *out);
 
 /*
  * Stores a new event; payload is taken from the request body (the JSON text body, whose

@@ -1,5 +1,6 @@
 /*
- * The SQL of the aggregator's health answer: the outbox's depth and age.
+ * The SQL of the aggregator's health and metrics answers: the outbox's depth and age, and the
+ * event counters kept by the triggers of migrations 0004 and 0007.
  */
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -11,6 +12,33 @@ static struct db_stmt queue_stats_stmt =
             "SELECT count(*), coalesce(extract(epoch FROM now() - min(enqueued_at)), 0) "
             "FROM event_queue",
             true);
+
+static struct db_stmt outbox_stats_stmt = DB_STMT(
+    "outbox_stats",
+    "SELECT q.depth, q.age, "
+    "       (SELECT coalesce(sum(n), 0) FROM event_counts WHERE project_id = -1), "
+    "       (SELECT coalesce(sum(n), 0) FROM event_counts WHERE project_id = 0 AND name = ''), "
+    "       (SELECT count(*) FROM events_dead) "
+    "FROM (SELECT count(*) AS depth, "
+    "             coalesce(extract(epoch FROM now() - min(enqueued_at)), 0) AS age "
+    "      FROM event_queue) q",
+    true);
+
+enum err db_outbox_stats(struct db *db, struct outbox_stats *out)
+{
+	PGresult *res;
+	enum err rc = db_exec(db, &outbox_stats_stmt, 0, NULL, &res, NULL);
+
+	if (rc)
+		return rc;
+	out->depth = db_int64(res, 0, 0);
+	out->oldest_age = strtod(db_str(res, 0, 1), NULL);
+	out->drained = db_int64(res, 0, 2);
+	out->stored = db_int64(res, 0, 3);
+	out->dead = db_int64(res, 0, 4);
+	PQclear(res);
+	return ERR_OK;
+}
 
 enum err db_queue_stats(struct db *db, int64_t *depth, double *oldest_age)
 {

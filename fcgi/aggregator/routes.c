@@ -14,6 +14,7 @@ const struct route aggregator_routes[] = {
 	/* method  pattern                         handler        flags                query parameters */
 	{"GET",   "/health",                      health_get,    0,                   NULL},
 	{"GET",   "/openapi.yaml",                openapi_get,   0,                   NULL},
+	{"GET",   "/metrics",                     metrics_get,   0,                   NULL},
 	{"POST",  "/events",                      events_create, ROUTE_BODY_REQUIRED, NULL},
 	{"GET",   "/events",                      events_list,   0,                   EVENT_LIST_PARAMS},
 	{"GET",   "/events/{event}",              events_get,    0,                   NULL},

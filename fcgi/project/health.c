@@ -1,7 +1,9 @@
 /*
- * GET /health and GET /openapi.yaml: the two routes anyone may call without a token.
+ * GET /health and GET /openapi.yaml, the two routes anyone may call without a token, and
+ * GET /metrics (with the token): the workers' shared request counters.
  */
 #include "http.h"
+#include "metrics.h"
 #include "project.h"
 
 enum err health_get(struct req *req, struct resp *resp)
@@ -20,4 +22,13 @@ enum err openapi_get(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
 	return resp_text(resp, 200, "application/yaml", app->openapi.data, app->openapi.len);
+}
+
+enum err metrics_get(struct req *req, struct resp *resp)
+{
+	(void)req;
+	metrics_render(&resp->body);
+	resp->content_type = METRICS_CONTENT_TYPE;
+	resp->status = 200;
+	return ERR_OK;
 }

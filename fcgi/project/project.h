@@ -121,6 +121,7 @@ bool deployment_idempotency_key_valid(const char *key);
 /* Handlers (see routes.c). */
 enum err health_get(struct req *req, struct resp *resp);
 enum err openapi_get(struct req *req, struct resp *resp);
+enum err metrics_get(struct req *req, struct resp *resp);
 enum err projects_list(struct req *req, struct resp *resp);
 enum err projects_get(struct req *req, struct resp *resp);
 enum err deployments_create(struct req *req, struct resp *resp);

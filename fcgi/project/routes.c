@@ -18,6 +18,7 @@ const struct route project_routes[] = {
 	/* method pattern                             handler                   flags     params */
 	{"GET",  "/health",                           health_get,               0,        NULL},
 	{"GET",  "/openapi.yaml",                     openapi_get,              0,        NULL},
+	{"GET",  "/metrics",                          metrics_get,              0,        NULL},
 	{"GET",  "/projects",                         projects_list,            0,        LIST},
 	{"GET",  "/projects/{project}",               projects_get,             0,        NULL},
 	{"POST", "/projects/{project}/deployment",    deployments_create,       BODY_OPT, NULL},
