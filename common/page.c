@@ -3,7 +3,9 @@
  */
 #include "page.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "http.h"
 
@@ -34,19 +36,56 @@ enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bo
 	return ERR_OK;
 }
 
-enum err page_filter_time(const struct req *req, const char *name, const char **text, bool *found,
-                          struct resp *resp)
+/* Rounds usec down to a whole millisecond (towards minus infinity). */
+static int64_t floor_ms(int64_t usec)
+{
+	return usec >= 0 ? usec / 1000 * 1000 : -((-usec + 999) / 1000 * 1000);
+}
+
+/* One bound of a window as exact UTC text; after selects floor_ms + 1 ms, else ceil_ms. */
+static const char *window_bound(struct arena *arena, int64_t usec, bool after)
+{
+	/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: an offset may step past them. */
+	const int64_t min = INT64_C(-62135596800) * 1000000,
+	              max = INT64_C(253402300799) * 1000000 + 999999;
+	struct tm tm;
+
+	usec = after ? floor_ms(usec) + 1000 : -floor_ms(-usec);
+	usec = usec < min ? min : usec > max ? max : usec;
+	int64_t secs = usec >= 0 ? usec / 1000000 : -((-usec + 999999) / 1000000);
+	time_t t = (time_t)secs;
+	gmtime_r(&t, &tm);
+	char *out = arena_alloc(arena, 80);
+	snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec - secs * 1000000));
+	return out;
+}
+
+/* Reads one RFC 3339 parameter into a bound; *bound stays NULL when it is absent. */
+static enum err window_param(const struct req *req, const char *name, bool after,
+                             const char **bound, struct resp *resp)
 {
 	const char *v = query_get(&req->query, name);
 	int64_t usec;
 
-	*found = v != NULL;
-	*text = v;
-	if (v && parse_rfc3339(v, &usec))
+	*bound = NULL;
+	if (!v)
+		return ERR_OK;
+	if (parse_rfc3339(v, &usec))
 		return resp_error(resp, ERR_BAD_REQUEST,
 		                  "%s must be an RFC 3339 timestamp such as 2024-01-31T12:00:00Z",
 		                  name);
+	*bound = window_bound(req->arena, usec, after);
 	return ERR_OK;
+}
+
+enum err page_filter_window(const struct req *req, const char **from, const char **to,
+                            struct resp *resp)
+{
+	enum err rc = window_param(req, "createdAfter", true, from, resp);
+	if (rc)
+		return rc;
+	return window_param(req, "createdBefore", false, to, resp);
 }
 
 static void add_link(struct buf *b, const struct req *req, int64_t page, const char *rel)

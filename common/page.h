@@ -29,9 +29,15 @@ int64_t page_offset(int64_t page);
 /* A positive 64-bit id, such as projectId. */
 enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bool *found,
                         struct resp *resp);
-/* An RFC 3339 timestamp, such as createdAfter; *text is the value as sent (borrowed). */
-enum err page_filter_time(const struct req *req, const char *name, const char **text, bool *found,
-                          struct resp *resp);
+/*
+ * createdAfter and createdBefore as the bounds [from, to) of a created_at column: UTC text with
+ * microseconds, which Postgres reads exactly (arena-owned; NULL when absent). The API shows
+ * times truncated to milliseconds and its bounds are exclusive at that precision, so a client
+ * passing back a createdAt it was shown never gets that item again: createdAfter A keeps
+ * created_at >= floor_ms(A) + 1 ms, createdBefore B keeps created_at < ceil_ms(B).
+ */
+enum err page_filter_window(const struct req *req, const char **from, const char **to,
+                            struct resp *resp);
 
 /*
  * Adds X-Total-Count and Link for page of a list of total items at req->path: first and last

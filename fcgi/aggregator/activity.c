@@ -13,7 +13,8 @@ enum err activity_list(struct req *req, struct resp *resp)
 	int64_t page;
 	enum err rc;
 
-	if ((rc = page_parse(req, &page, resp)) || (rc = event_filter_times(req, &f, resp)))
+	if ((rc = page_parse(req, &page, resp)) ||
+	    (rc = page_filter_window(req, &f.from, &f.to, resp)))
 		return rc;
 	return events_page_answer(req, &f, page, resp);
 }

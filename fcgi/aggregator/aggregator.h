@@ -25,12 +25,13 @@ struct aggregator_app {
 /* The contract's limits on what POST /events accepts. */
 enum { EVENT_NAME_MAX = 200, EVENT_KEY_MAX = 255 };
 
-/* An event as the API shows it; strings are borrowed from the database result. */
+/*
+ * An event as the API shows it, rendered by the database (see db_events.c: the payload keeps
+ * its numbers exactly as stored); borrowed from the result.
+ */
 struct event_row {
 	int64_t id;
-	const char *name;
-	const char *payload; /* the JSON object as text */
-	const char *created_at;
+	const char *json; /* {"id", "name", "payload", "createdAt"} */
 };
 
 /* What POST /events asks for, once checked; strings are borrowed from the request. */
@@ -40,16 +41,12 @@ struct event_input {
 	const char *idempotency_key; /* the Idempotency-Key header; NULL when absent */
 };
 
-/* The filters of an event list; the time bounds are exclusive. */
+/* The filters of an event list. */
 struct event_filter {
-	const char *name;   /* NULL for any name */
-	int64_t project_id; /* 0 for any project */
-	bool after_set, before_set;
-	int64_t after_usec, before_usec; /* microseconds since the Unix epoch */
+	const char *name;      /* NULL for any name */
+	int64_t project_id;    /* 0 for any project */
+	const char *from, *to; /* the window [from, to) of page_filter_window(); NULL: open */
 };
-
-/* New reference. */
-json_t *event_to_json(const struct event_row *e);
 
 /*
  * Checks the body and headers of POST /events: an object of exactly {name, payload}, name a
@@ -63,9 +60,6 @@ bool event_key_valid(const char *key);
 
 /* A UUID in its canonical text form: 8-4-4-4-12 hexadecimal digits, either case. */
 bool event_uuid_valid(const char *s);
-
-/* Reads createdAfter and createdBefore into f; 400 in resp when one is malformed. */
-enum err event_filter_times(const struct req *req, struct event_filter *f, struct resp *resp);
 
 /* Answers one page of the events that match f, with Link and X-Total-Count. */
 enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,

@@ -1,39 +1,50 @@
 /*
  * The SQL of events. Lists read their total from the event_counts counters in the same
  * statement as the page (an exact count(*) only under a time window, which no counter covers),
- * and every filter is served by an index of migrations/0002_events.up.sql; the role plans
- * each execution for its actual parameters (migrations/0006_aggregator_plans.up.sql).
+ * and every filter shape has its own statement, served by an index of
+ * migrations/0002_events.up.sql.
  */
 #include <libpq-fe.h>
 
 #include "aggregator.h"
 
-/* The columns db_event_row() reads, after one leading column of each statement's own. */
-#define EVENT_COLUMNS "e.id, e.name, e.payload::text, api_time(e.created_at)"
+/*
+ * The columns db_event_row() reads, after one leading column of each statement's own: the id,
+ * and the whole event as JSON rendered here, so the payload comes back with its numbers as
+ * stored (jsonb keeps their digits; a double in C would not).
+ */
+#define EVENT_COLUMNS                                                                              \
+	"e.id, json_build_object('id', e.id, 'name', e.name, 'payload', e.payload, "               \
+	"                        'createdAt', api_time(e.created_at))::text"
 
-/* The exclusive time bounds, $3 and $4: microseconds since the epoch, exactly. */
-#define AFTER_TIME  "(to_timestamp($3 / 1000000) + ($3 % 1000000) * interval '1 microsecond')"
-#define BEFORE_TIME "(to_timestamp($4 / 1000000) + ($4 % 1000000) * interval '1 microsecond')"
+/*
+ * A page of events of one shape (which filters narrow the rows), so each shape gets a plan that
+ * walks its own index newest first: the primary key, events_name or events_project. The
+ * parameters are the same for all: $1 the name and $2 the project (NULL for any), $3 and $4 the
+ * window [from, to), $5 the offset. The total is the sum of the counter shards for that name and
+ * project ('' and 0 standing for any), or an exact count when a window is given.
+ */
+#define WINDOW                                                                                     \
+	"e.created_at >= coalesce($3::timestamptz, '-infinity') "                                  \
+	"AND e.created_at < coalesce($4::timestamptz, 'infinity')"
+#define PAGE_SQL(shape)                                                                            \
+	"SELECT t.total, page.* "                                                                  \
+	"FROM (SELECT CASE WHEN $3::timestamptz IS NULL AND $4::timestamptz IS NULL "              \
+	"             THEN (SELECT coalesce(sum(c.n), 0)::bigint FROM event_counts c "             \
+	"                   WHERE c.project_id = coalesce($2::bigint, 0) "                         \
+	"                     AND c.name = coalesce($1::text, '')) "                               \
+	"             ELSE (SELECT count(*) FROM events e WHERE " shape " AND " WINDOW ") "        \
+	"             END AS total) t "                                                            \
+	"LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS " FROM events e "                               \
+	"                   WHERE " shape " AND " WINDOW                                           \
+	"                   ORDER BY e.id DESC LIMIT 8 OFFSET $5) page ON true"
 
-/* $1 name, $2 project id, $3 and $4 the time bounds; NULL for "any". */
-#define EVENT_FILTER                                                                               \
-	"($1::text IS NULL OR e.name = $1) "                                                       \
-	"AND ($2::bigint IS NULL OR e.project_id = $2) "                                           \
-	"AND ($3::bigint IS NULL OR e.created_at > " AFTER_TIME ") "                               \
-	"AND ($4::bigint IS NULL OR e.created_at < " BEFORE_TIME ") "
-
-static struct db_stmt page_stmt =
-    DB_STMT("events_page",
-            "SELECT t.total, page.* "
-            "FROM (SELECT CASE WHEN $3::bigint IS NULL AND $4::bigint IS NULL "
-            "             THEN (SELECT coalesce(sum(c.n), 0) FROM event_counts c "
-            "                   WHERE c.project_id = coalesce($2::bigint, 0) "
-            "                     AND c.name = coalesce($1::text, '')) "
-            "             ELSE (SELECT count(*) FROM events e WHERE " EVENT_FILTER ") "
-            "             END AS total) t "
-            "LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS " FROM events e WHERE " EVENT_FILTER
-            "                   ORDER BY e.id DESC LIMIT 8 OFFSET $5) page ON true",
-            true);
+static struct db_stmt page_all_stmt = DB_STMT("events_page_all", PAGE_SQL("true"), true);
+static struct db_stmt page_name_stmt = DB_STMT("events_page_name", PAGE_SQL("e.name = $1"), true);
+static struct db_stmt page_project_stmt =
+    DB_STMT("events_page_project", PAGE_SQL("e.project_id = $2"), true);
+static struct db_stmt page_project_name_stmt =
+    DB_STMT("events_page_project_name", PAGE_SQL("e.project_id = $2 AND e.name = $1"), true);
 
 static struct db_stmt get_stmt =
     DB_STMT("events_get", "SELECT 0, " EVENT_COLUMNS " FROM events e WHERE e.id = $1", true);
@@ -80,15 +91,18 @@ bool db_event_same(const PGresult *res, int row)
 
 enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset, PGresult **res)
 {
-	char project[DB_INT64_LEN], after[DB_INT64_LEN], before[DB_INT64_LEN], off[DB_INT64_LEN];
+	char project[DB_INT64_LEN], off[DB_INT64_LEN];
 	const char *params[] = {
 	    f->name,
 	    f->project_id ? db_param_int64(project, f->project_id) : NULL,
-	    f->after_set ? db_param_int64(after, f->after_usec) : NULL,
-	    f->before_set ? db_param_int64(before, f->before_usec) : NULL,
+	    f->from,
+	    f->to,
 	    db_param_int64(off, offset),
 	};
-	return db_exec(db, &page_stmt, 5, params, res, NULL);
+	struct db_stmt *shape = f->project_id
+	                            ? (f->name ? &page_project_name_stmt : &page_project_stmt)
+	                            : (f->name ? &page_name_stmt : &page_all_stmt);
+	return db_exec(db, shape, 5, params, res, NULL);
 }
 
 enum err db_events_get(struct db *db, int64_t id, PGresult **res)
@@ -103,9 +117,7 @@ bool db_event_row(const PGresult *res, int row, struct event_row *out)
 	if (db_isnull(res, row, 1))
 		return false;
 	out->id = db_int64(res, row, 1);
-	out->name = db_str(res, row, 2);
-	out->payload = db_str(res, row, 3);
-	out->created_at = db_str(res, row, 4);
+	out->json = db_str(res, row, 2);
 	return true;
 }
 

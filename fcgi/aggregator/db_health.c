@@ -1,6 +1,6 @@
 /*
  * The SQL of the aggregator's health and metrics answers: the outbox's depth and age, and the
- * event counters kept by the triggers of migrations 0004 and 0007.
+ * event counters kept by the triggers of migrations 0004 and 0006.
  */
 #include <libpq-fe.h>
 #include <stdlib.h>

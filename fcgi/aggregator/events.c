@@ -11,13 +11,6 @@
 #include "json.h"
 #include "page.h"
 
-json_t *event_to_json(const struct event_row *e)
-{
-	/* The payload comes from a jsonb column, so it always parses; "o?" keeps it safe. */
-	return json_pack("{s:I, s:s, s:o?, s:s}", "id", (json_int_t)e->id, "name", e->name,
-	                 "payload", json_from_db(e->payload), "createdAt", e->created_at);
-}
-
 bool event_key_valid(const char *key)
 {
 	size_t n = 0;
@@ -51,11 +44,13 @@ enum err event_input_read(const struct req *req, struct event_input *in, struct 
 	enum err rc;
 
 	memset(in, 0, sizeof(*in));
-	json_object_foreach((json_t *)body, key, value) if (
-	    strcmp(key, "name") != 0 &&
-	    strcmp(key, "payload") !=
-	        0) return resp_error(resp, ERR_BAD_REQUEST,
-	                             "unknown field '%.64s' (an event is {name, payload})", key);
+	json_object_foreach((json_t *)body, key, value)
+	{
+		if (strcmp(key, "name") != 0 && strcmp(key, "payload") != 0)
+			return resp_error(resp, ERR_BAD_REQUEST,
+			                  "unknown field '%.64s' (an event is {name, payload})",
+			                  key);
+	}
 	rc = json_field_string(body, "name", EVENT_NAME_MAX, JSON_REQUIRED, &in->name, resp);
 	if (rc)
 		return rc;
@@ -82,15 +77,16 @@ enum err event_input_read(const struct req *req, struct event_input *in, struct 
 	return ERR_OK;
 }
 
-/* Answers the event in the first row of res with status and its Location. */
-static enum err answer_event(struct resp *resp, int status, PGresult *res)
+/* Answers the event in the first row of res with status and, when asked, its Location. */
+static enum err answer_event(struct resp *resp, int status, bool location, PGresult *res)
 {
 	struct event_row e;
 
 	if (!db_event_row(res, 0, &e))
 		return resp_error(resp, ERR_INTERNAL, "internal error");
-	resp_header(resp, "Location", "/events/%" PRId64, e.id);
-	return resp_json(resp, status, event_to_json(&e));
+	if (location)
+		resp_header(resp, "Location", "/events/%" PRId64, e.id);
+	return resp_text(resp, status, "application/json", e.json, strlen(e.json));
 }
 
 /* What the key of a retried create is called in a 409 message. */
@@ -142,7 +138,7 @@ static enum err answer_retry(struct aggregator_app *app, const struct event_inpu
 		db_result_free(res);
 		return rc;
 	}
-	rc = answer_event(resp, 200, res);
+	rc = answer_event(resp, 200, true, res);
 	db_result_free(res);
 	return rc;
 }
@@ -164,7 +160,7 @@ enum err events_create(struct req *req, struct resp *resp)
 	if (rc)
 		return rc;
 	if (db_ntuples(res) == 1) {
-		rc = answer_event(resp, 201, res);
+		rc = answer_event(resp, 201, true, res);
 		db_result_free(res);
 		return rc;
 	}
@@ -172,24 +168,6 @@ enum err events_create(struct req *req, struct resp *resp)
 	if (!in.event_id && !in.idempotency_key)
 		return resp_error(resp, ERR_INTERNAL, "internal error");
 	return answer_retry(app, &in, req->body, resp);
-}
-
-enum err event_filter_times(const struct req *req, struct event_filter *f, struct resp *resp)
-{
-	const char *text;
-	enum err rc;
-
-	rc = page_filter_time(req, "createdAfter", &text, &f->after_set, resp);
-	if (rc)
-		return rc;
-	if (f->after_set)
-		parse_rfc3339(text, &f->after_usec);
-	rc = page_filter_time(req, "createdBefore", &text, &f->before_set, resp);
-	if (rc)
-		return rc;
-	if (f->before_set)
-		parse_rfc3339(text, &f->before_usec);
-	return ERR_OK;
 }
 
 enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,
@@ -202,13 +180,20 @@ enum err events_page_answer(struct req *req, const struct event_filter *f, int64
 
 	if (rc)
 		return rc;
-	json_t *list = json_array();
-	for (int i = 0; i < db_ntuples(res); i++)
-		if (db_event_row(res, i, &e))
-			json_array_append_new(list, event_to_json(&e));
+	/* The rows are JSON already (see struct event_row): the list is their concatenation. */
+	buf_puts(&resp->body, "[");
+	for (int i = 0; i < db_ntuples(res); i++) {
+		if (!db_event_row(res, i, &e))
+			continue;
+		if (resp->body.len > 1)
+			buf_puts(&resp->body, ",");
+		buf_puts(&resp->body, e.json);
+	}
+	buf_puts(&resp->body, "]");
 	page_headers(req, page, db_events_total(res), resp);
 	db_result_free(res);
-	return resp_json(resp, 200, list);
+	resp->status = 200;
+	return ERR_OK;
 }
 
 enum err events_list(struct req *req, struct resp *resp)
@@ -220,7 +205,7 @@ enum err events_list(struct req *req, struct resp *resp)
 
 	if ((rc = page_parse(req, &page, resp)) ||
 	    (rc = page_filter_id(req, "projectId", &f.project_id, &found, resp)) ||
-	    (rc = event_filter_times(req, &f, resp)))
+	    (rc = page_filter_window(req, &f.from, &f.to, resp)))
 		return rc;
 	f.name = query_get(&req->query, "name");
 	/* No event has an empty name; and '' means "every name" to the counters. */
@@ -232,18 +217,17 @@ enum err events_list(struct req *req, struct resp *resp)
 enum err events_get(struct req *req, struct resp *resp)
 {
 	struct aggregator_app *app = req->app;
-	struct event_row e;
 	PGresult *res;
 	enum err rc = db_events_get(&app->db, req->ids[0], &res);
 
 	if (rc)
 		return rc;
-	if (db_ntuples(res) == 0 || !db_event_row(res, 0, &e)) {
+	if (db_ntuples(res) == 0) {
 		db_result_free(res);
 		return resp_error(resp, ERR_NOT_FOUND, "event %" PRId64 " does not exist",
 		                  req->ids[0]);
 	}
-	rc = resp_json(resp, 200, event_to_json(&e));
+	rc = answer_event(resp, 200, false, res);
 	db_result_free(res);
 	return rc;
 }

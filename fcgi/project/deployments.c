@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "http.h"
 #include "json.h"
@@ -177,61 +176,6 @@ enum err deployments_create(struct req *req, struct resp *resp)
 	return reply_deployment(resp, created ? 201 : 200, true, res, col);
 }
 
-/* Rounds usec down to a whole millisecond (towards minus infinity). */
-static int64_t floor_ms(int64_t usec)
-{
-	return usec >= 0 ? usec / 1000 * 1000 : -((-usec + 999) / 1000 * 1000);
-}
-
-/*
- * One bound of a time window as a parameter: UTC with microseconds, which Postgres reads
- * exactly. The API shows creation times truncated to milliseconds, and its bounds are
- * exclusive at that precision, so a client passing a createdAt it was shown never gets that
- * deployment back: createdAfter A keeps created_at >= floor_ms(A) + 1 ms, createdBefore B keeps
- * created_at < ceil_ms(B). db_deployments_page() takes them as [from, to).
- */
-static const char *window_bound(struct arena *arena, const char *text, bool after)
-{
-	/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: an offset may step past them. */
-	const int64_t min = INT64_C(-62135596800) * 1000000,
-	              max = INT64_C(253402300799) * 1000000 + 999999;
-	int64_t usec;
-	struct tm tm;
-
-	if (parse_rfc3339(text, &usec))
-		return NULL;
-	usec = after ? floor_ms(usec) + 1000 : -floor_ms(-usec);
-	usec = usec < min ? min : usec > max ? max : usec;
-	int64_t secs = usec >= 0 ? usec / 1000000 : -((-usec + 999999) / 1000000);
-	time_t t = (time_t)secs;
-	gmtime_r(&t, &tm);
-	char *out = arena_alloc(arena, 80);
-	snprintf(out, 80, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(usec - secs * 1000000));
-	return out;
-}
-
-/* createdAfter and createdBefore as the bounds [from, to) (NULL when absent). */
-static enum err parse_window(struct req *req, const char **from, const char **to, struct resp *resp)
-{
-	const char *text;
-	bool found;
-	enum err rc;
-
-	*from = *to = NULL;
-	rc = page_filter_time(req, "createdAfter", &text, &found, resp);
-	if (rc)
-		return rc;
-	if (found)
-		*from = window_bound(req->arena, text, true);
-	rc = page_filter_time(req, "createdBefore", &text, &found, resp);
-	if (rc)
-		return rc;
-	if (found)
-		*to = window_bound(req->arena, text, false);
-	return ERR_OK;
-}
-
 static enum err list(struct req *req, struct resp *resp, int64_t project_id, bool project_route,
                      const bool *want)
 {
@@ -245,7 +189,7 @@ static enum err list(struct req *req, struct resp *resp, int64_t project_id, boo
 	rc = page_parse(req, &page, resp);
 	if (rc)
 		return rc;
-	rc = parse_window(req, &from, &to, resp);
+	rc = page_filter_window(req, &from, &to, resp);
 	if (rc)
 		return rc;
 	rc = db_deployments_page(&app->db, project_id, want, from, to, page_offset(page), &res);

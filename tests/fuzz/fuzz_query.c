@@ -29,7 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!page_parse(&req, &v, &resp))
 			FUZZ_ASSERT(v >= 1 && v <= PAGE_MAX);
 		page_filter_id(&req, "projectId", &v, &found, &resp);
-		page_filter_time(&req, "createdAfter", &text, &found, &resp);
+		const char *to;
+		if (!page_filter_window(&req, &text, &to, &resp)) {
+			int64_t a, b;
+			FUZZ_ASSERT(!text || parse_rfc3339(text, &a) == 0);
+			FUZZ_ASSERT(!to || parse_rfc3339(to, &b) == 0);
+		}
 		page_headers(&req, 3, 100, &resp);
 		/* Links carry no raw control characters, whatever the query held. */
 		for (size_t i = 0; i < resp.headers.len; i++)

@@ -78,25 +78,42 @@ static void filters_name_themselves_in_errors(void **state)
 	(void)state;
 	int64_t id;
 	bool found;
-	const char *text;
-	struct fixture *f = request("/x", "projectId=12&createdAfter=2024-01-01T00:00:00Z");
+	const char *from, *to;
+	struct fixture *f = request("/x", "projectId=12");
 	assert_int_equal(page_filter_id(&f->req, "projectId", &id, &found, &f->resp), ERR_OK);
 	assert_true(found);
 	assert_int_equal(id, 12);
-	assert_int_equal(page_filter_time(&f->req, "createdAfter", &text, &found, &f->resp),
-	                 ERR_OK);
-	assert_string_equal(text, "2024-01-01T00:00:00Z");
-	assert_int_equal(page_filter_time(&f->req, "createdBefore", &text, &found, &f->resp),
-	                 ERR_OK);
-	assert_false(found);
 
 	f = request("/x", "projectId=0&createdBefore=tomorrow");
 	assert_int_equal(page_filter_id(&f->req, "projectId", &id, &found, &f->resp),
 	                 ERR_BAD_REQUEST);
 	assert_non_null(strstr(f->resp.message, "projectId"));
-	assert_int_equal(page_filter_time(&f->req, "createdBefore", &text, &found, &f->resp),
-	                 ERR_BAD_REQUEST);
+	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_BAD_REQUEST);
 	assert_non_null(strstr(f->resp.message, "createdBefore"));
+}
+
+/* Bounds are exclusive at the milliseconds the API shows; the text is exact for Postgres. */
+static void windows_are_exclusive_at_millisecond_precision(void **state)
+{
+	(void)state;
+	const char *from, *to;
+	struct fixture *f = request("/x", "createdAfter=2024-01-01T00:00:00.123Z"
+	                                  "&createdBefore=2024-01-01T02:00:00.1234%2B02:00");
+	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_OK);
+	/* After .123: from .124 on (anything within .123 was shown as .123 itself). */
+	assert_string_equal(from, "2024-01-01T00:00:00.124000Z");
+	/* Before .1234: everything shown as .123 or less, i.e. up to .124 exclusive. */
+	assert_string_equal(to, "2024-01-01T00:00:00.124000Z");
+
+	f = request("/x", "createdAfter=1969-12-31T23:59:59.9995Z");
+	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_OK);
+	assert_string_equal(from, "1970-01-01T00:00:00.000000Z");
+	assert_null(to);
+
+	/* Offsets may step outside 0001..9999; the bound is clamped, not an error. */
+	f = request("/x", "createdBefore=9999-12-31T23:59:59.9999-05:00");
+	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_OK);
+	assert_string_equal(to, "9999-12-31T23:59:59.999999Z");
 }
 
 int main(void)
@@ -105,6 +122,7 @@ int main(void)
 	    cmocka_unit_test(pages_are_bounded),
 	    cmocka_unit_test(links_keep_filters_and_exist_only_where_they_should),
 	    cmocka_unit_test(filters_name_themselves_in_errors),
+	    cmocka_unit_test(windows_are_exclusive_at_millisecond_precision),
 	};
 	return cmocka_run_group_tests_name("page", tests, NULL, NULL);
 }
