@@ -38,6 +38,17 @@ static struct db_stmt create_stmt = DB_STMT("deployments_create",
 	false);
 
 /*
+ * Keys older than 24 hours mean nothing any more. Each keyed creation deletes up to ten of
+ * them (not its own, which it may be taking over, and none another transaction holds), so the
+ * table stays about one day of keys long without a job of its own.
+ */
+#define GC_EXPIRED_KEYS                                                                        \
+	"gc AS (DELETE FROM deployment_requests WHERE idempotency_key IN ( "                   \
+	"         SELECT idempotency_key FROM deployment_requests "                            \
+	"         WHERE created_at < now() - interval '24 hours' AND idempotency_key <> $3 "   \
+	"         ORDER BY created_at LIMIT 10 FOR UPDATE SKIP LOCKED)), "
+
+/*
  * With a key: the deployment's id is taken from the sequence first, so the key's row can name
  * it in the same statement (the foreign key is checked at the end of the statement). A key
  * seen in the last 24 hours makes the insert do nothing, after waiting for the transaction that
@@ -46,6 +57,7 @@ static struct db_stmt create_stmt = DB_STMT("deployments_create",
  */
 static struct db_stmt create_keyed_stmt = DB_STMT("deployments_create_keyed",
 	"WITH " CREATE_PROJECT
+	GC_EXPIRED_KEYS
 	"r AS (INSERT INTO deployment_requests AS r "
 	"             (idempotency_key, project_id, meta, deployment_id) "
 	"      SELECT $3, p.id, $2::jsonb, nextval('deployments_id_seq') FROM p "

@@ -80,7 +80,8 @@ bool deployment_status_list_parse(const char *text, bool want[DEPLOYMENT_NSTATUS
 /*
  * Project URLs (url.c). The DNS label is the project name lowercased, with every character
  * outside a-z0-9- turned into '-', cut to PROJECT_URL_LABEL_MAX characters so that
- * "<label>-<8 hex>" fits the 63 characters of a DNS label.
+ * "<label>-<8 hex>" fits the 63 characters of a DNS label. A label may not begin with '-', so
+ * leading ones are dropped, and a name with nothing else left is labelled "app".
  */
 enum { PROJECT_URL_LABEL_MAX = 63 - 9, PROJECT_URL_MAX = 512 };
 /* Writes the label of name into out (NUL-terminated); a character is a UTF-8 code point. */

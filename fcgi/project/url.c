@@ -24,9 +24,13 @@ void project_url_label(const char *name, char out[PROJECT_URL_LABEL_MAX + 1])
 			c = (unsigned char)(c - 'A' + 'a');
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
 			c = '-';
+		if (c == '-' && n == 0)
+			continue;
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, PROJECT_URL_LABEL_MAX + 1, "app");
 }
 
 /* Fills buf with n bytes from getrandom(2), retrying interruptions and short reads. */

@@ -681,6 +681,41 @@ static void idempotency_key_makes_a_retry_return_the_first(void **state)
 	reply_free(&first);
 }
 
+/* Keyed creations collect expired keys as they go; live keys stay. */
+static void expired_keys_are_collected_by_later_creations(void **state)
+{
+	(void)state;
+	struct fixture_project p;
+	char key[96];
+
+	fixture_project(&p);
+	int64_t d = deploy(p.id, NULL);
+	const char *tag = unique("expired");
+	for (int i = 0; i < 15; i++)
+		json_decref(
+		    sql("INSERT INTO deployment_requests (idempotency_key, project_id, meta, "
+		        "deployment_id, created_at) VALUES ('%s-%d', %" PRId64 ", '{}', %" PRId64
+		        ", now() - interval '2 days')",
+		        tag, i, p.id, d));
+	json_decref(sql("INSERT INTO deployment_requests (idempotency_key, project_id, meta, "
+	                "deployment_id) VALUES ('%s-live', %" PRId64 ", '{}', %" PRId64 ")",
+	                tag, p.id, d));
+	int64_t expired = sql_int("SELECT count(*) FROM deployment_requests "
+	                          "WHERE created_at < now() - interval '24 hours'");
+
+	snprintf(key, sizeof(key), "%s-new", tag);
+	struct reply r = create_keyed(p.id, key, NULL);
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	assert_int_equal(sql_int("SELECT count(*) FROM deployment_requests "
+	                         "WHERE created_at < now() - interval '24 hours'"),
+	                 expired - 10);
+	assert_int_equal(sql_int("SELECT count(*) FROM deployment_requests WHERE idempotency_key "
+	                         "IN ('%s-live', '%s')",
+	                         tag, key),
+	                 2);
+}
+
 static void idempotency_key_must_be_1_to_255_visible_ascii(void **state)
 {
 	(void)state;
@@ -812,6 +847,7 @@ int main(void)
 	    cmocka_unit_test(time_windows_are_exclusive_at_the_shown_precision),
 	    cmocka_unit_test(cancel_moves_unfinished_deployments_to_cancelled),
 	    cmocka_unit_test(idempotency_key_makes_a_retry_return_the_first),
+	    cmocka_unit_test(expired_keys_are_collected_by_later_creations),
 	    cmocka_unit_test(idempotency_key_must_be_1_to_255_visible_ascii),
 	    cmocka_unit_test(parallel_creations_each_get_their_deployment_and_event),
 	    cmocka_unit_test(parallel_retries_of_one_key_create_one_deployment),

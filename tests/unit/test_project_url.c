@@ -19,12 +19,16 @@ static void label_is_lowercase_with_everything_else_a_hyphen(void **state)
 	assert_string_equal(label("My Project"), "my-project");
 	assert_string_equal(label("ABC_xyz.9"), "abc-xyz-9");
 	assert_string_equal(label("a/b\\c:d@e!f"), "a-b-c-d-e-f");
-	assert_string_equal(label("--x--"), "--x--");
+	/* A DNS label cannot begin with a hyphen. */
+	assert_string_equal(label("--x--"), "x--");
+	assert_string_equal(label("_Private Site"), "private-site");
+	assert_string_equal(label("!!!"), "app");
+	assert_string_equal(label(""), "app");
 	/* A character is a code point: two-, three- and four-byte ones each give one hyphen. */
 	assert_string_equal(label("caf\xc3\xa9"), "caf-");
-	assert_string_equal(label("\xe2\x82\xac"
+	assert_string_equal(label("5\xe2\x82\xac"
 	                          "5"),
-	                    "-5");
+	                    "5-5");
 	assert_string_equal(label("x\xf0\x9f\x9a\x80y"), "x-y");
 }
 
@@ -41,11 +45,11 @@ static void label_is_cut_so_the_whole_dns_label_fits_63(void **state)
 	name[54] = '\0';
 	assert_string_equal(label(name), name);
 	/* Multi-byte characters count once each. */
-	char wide[2 * 60 + 1] = "";
+	char wide[1 + 2 * 60 + 1] = "x";
 	for (int i = 0; i < 60; i++)
-		memcpy(wide + 2 * i, "\xc3\xa9", 3);
+		memcpy(wide + 1 + 2 * i, "\xc3\xa9", 3);
 	assert_int_equal(strlen(label(wide)), 54);
-	assert_int_equal(strspn(label(wide), "-"), 54);
+	assert_int_equal(strspn(label(wide) + 1, "-"), 53);
 }
 
 static void assert_url(const char *url, const char *want_label, const char *domain)
