@@ -193,6 +193,7 @@ lint-compose:
 
 lint-openapi:
 	scripts/lint-openapi docs/project-api.yaml docs/aggregator-api.yaml
+	scripts/check-openapi-routes
 
 clean:
 	rm -rf build bin
