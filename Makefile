@@ -167,6 +167,14 @@ fuzz-smoke:
 	$(MAKE) FUZZ=1 fuzzers
 	tests/fuzz/run build/fuzz/fuzz 10
 
+# Its own stack and build (build/bench), never bin/ or build/release. QUICK=1 runs the short
+# version; a full run also writes its report into docs/BENCHMARKS.md.
+bench:
+	scripts/install-deps bench
+	$(MAKE) BUILD=build/bench BIN=build/bench/bin all
+	QUICK=$(QUICK) bench/run build/bench/bin \
+		$(if $(QUICK),build/bench/last-quick.md,build/bench/last-full.md docs/BENCHMARKS.md)
+
 check:
 	scripts/install-deps check
 	$(MAKE) format-check lint lint-compose lint-openapi
