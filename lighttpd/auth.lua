@@ -29,7 +29,7 @@ if read and (path == "/health" or path == "/openapi.yaml") then
 	return 0
 end
 if realm == "project" and ((method == "POST" and path == "/deployment/webhook")
-		or (read and path:sub(1, 7) == "/admin/")) then
+		or (read and (path == "/admin" or path:sub(1, 7) == "/admin/"))) then
 	return 0
 end
 
