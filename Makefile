@@ -58,7 +58,7 @@ PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 E2E_TESTS := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(E2E_SRC))
 
-.PHONY: all help deps run start stop test unit e2e check format format-check \
+.PHONY: all help deps run start stop test unit e2e browser check format format-check \
         lint lint-openapi lint-compose fuzz fuzz-smoke fuzzers soak bench clean
 .DEFAULT_GOAL := all
 
@@ -148,6 +148,10 @@ unit: $(UNIT_TESTS)
 e2e: all $(E2E_TESTS)
 	tests/e2e/run $(BIN) $(BUILD)/tests
 
+# The admin page (lighttpd/admin/) in headless Chromium, on a throwaway stack of its own.
+browser: all
+	tests/browser/run $(BIN)
+
 # Everything, in order, each step in a fresh make so the flags see what install-deps installed.
 test:
 	scripts/install-deps test
@@ -155,6 +159,7 @@ test:
 	$(MAKE) e2e
 	$(MAKE) SANITIZE=address,undefined all unit e2e
 	$(MAKE) fuzz-smoke
+	$(MAKE) browser
 
 # Each fuzzer runs FUZZ_SECONDS on its corpus in tests/fuzz/corpus/, keeping what it finds.
 fuzz:
