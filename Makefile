@@ -146,7 +146,7 @@ unit: $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
 
 e2e: all $(E2E_TESTS)
-	tests/e2e/run $(BIN) $(BUILD)/tests
+	PANEL_SANITIZED=$(SANITIZE) tests/e2e/run $(BIN) $(BUILD)/tests
 
 # The admin page (lighttpd/admin/) in headless Chromium, on a throwaway stack of its own.
 browser: all

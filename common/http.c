@@ -20,7 +20,7 @@
 #include "metrics.h"
 #include "route.h"
 
-static volatile sig_atomic_t http_stopping, http_busy;
+static volatile sig_atomic_t http_stopping;
 
 static const char *env_get(const char *const *envp, const char *name)
 {
@@ -272,13 +272,16 @@ static double seconds_since(const struct timespec *start)
 	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Idle, a worker exits at once; busy, it finishes the request in hand first. */
+/*
+ * SIGTERM (lighttpd stopping): accept no more. Installed without SA_RESTART, so an idle worker's
+ * accept() fails with EINTR and libfcgi gives up; a busy one finishes the request in hand.
+ * Either way the loop ends and the worker exits normally (so sanitizers see its exit too).
+ */
 static void on_sigterm(int sig)
 {
 	(void)sig;
-	if (!http_busy)
-		_exit(0);
 	http_stopping = 1;
+	FCGX_ShutdownPending();
 }
 
 int http_serve(const struct service *svc)
@@ -293,14 +296,13 @@ int http_serve(const struct service *svc)
 
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_Init() || FCGX_InitRequest(&fr, 0, 0)) {
+	if (FCGX_Init() || FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR)) {
 		log_error("FastCGI initialisation failed");
 		return 1;
 	}
 	metrics_open(svc->name, svc->routes, svc->nroutes);
 	log_info("%s worker ready", svc->name);
 	while (!http_stopping && FCGX_Accept_r(&fr) >= 0) {
-		http_busy = 1;
 		clock_gettime(CLOCK_MONOTONIC, &started);
 		arena_reset(&arena);
 		resp_reset(&resp);
@@ -320,7 +322,6 @@ int http_serve(const struct service *svc)
 		/* req points into the FastCGI params, which this frees. */
 		FCGX_Finish_r(&fr);
 		log_set_request_id(NULL);
-		http_busy = 0;
 	}
 	log_info("%s worker stopping", svc->name);
 	arena_free(&arena);

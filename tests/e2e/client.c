@@ -194,8 +194,15 @@ __attribute__((format(printf, 1, 0))) static PGresult *run_sql(const char *fmt, 
 {
 	char query[16384];
 	vsnprintf(query, sizeof(query), fmt, ap);
-	PGresult *res = PQexec(db(), query);
+	PGconn *conn = db();
+	PGresult *res = PQexec(conn, query);
 	ExecStatusType st = PQresultStatus(res);
+	/* The suites restart Postgres: a connection it dropped is opened again (db()), once. */
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && PQstatus(conn) == CONNECTION_BAD) {
+		PQclear(res);
+		res = PQexec(db(), query);
+		st = PQresultStatus(res);
+	}
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
 		fail_msg("SQL failed: %s\n%s", PQresultErrorMessage(res), query);
 	return res;
