@@ -7,6 +7,8 @@
 --
 --   psql -v projects=1000 -v deployments=1000 -v events=1000 -f bench/fixture.sql
 --
+-- With -v part=deployments or -v part=events only that table is grown, with part=base neither
+-- (users and projects are always made), so bench/run can grow both at once on two connections.
 -- Every project has a URL and the app secret 'bench-secret', so webhook walks never assign a
 -- URL and the wrk script can sign every request the same way.
 \set ON_ERROR_STOP on
@@ -29,7 +31,16 @@ SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users)
 SELECT setval(pg_get_serial_sequence('projects', 'id'), (SELECT max(id) FROM projects));
 \o
 
+\if :{?part}
+\else
+\set part all
+\endif
+SELECT :'part' NOT IN ('all', 'deployments') AS skip_deployments,
+       :'part' NOT IN ('all', 'events') AS skip_events \gset
+
 -- Deployments over the past year, spread over every project; one in six still ongoing.
+\if :skip_deployments
+\else
 SELECT greatest(:deployments - (SELECT count(*) FROM deployments), 0) AS add_deployments \gset
 INSERT INTO deployments (project_id, status, deployed_in, meta, created_at, updated_at)
 SELECT 1 + i % :projects, s.status, CASE WHEN s.status = 'done' THEN 30 + i % 300 END,
@@ -42,9 +53,13 @@ CROSS JOIN LATERAL (SELECT (ARRAY['done', 'done', 'failed', 'done', 'cancelled',
 CROSS JOIN LATERAL (SELECT now() - interval '365 days'
                            + (i::float8 / greatest(:add_deployments, 1)) * interval '364 days'
                            AS at) t;
+VACUUM (ANALYZE) deployments, deployment_counts;
+\endif
 
 -- Events as the drain stores them: the payload of deployment_event_payload(), its projectId
 -- feeding the generated project_id column that the project filter and the feed use.
+\if :skip_events
+\else
 SELECT greatest(:events - (SELECT count(*) FROM events), 0) AS add_events \gset
 INSERT INTO events (event_id, name, payload, enqueued_at, created_at)
 SELECT e.id, e.name,
@@ -64,4 +79,6 @@ CROSS JOIN LATERAL (SELECT now() - interval '365 days'
                            + (i::float8 / greatest(:add_events, 1)) * interval '364 days'
                            AS at) t;
 
-VACUUM (ANALYZE) users, projects, deployments, events, deployment_counts, event_counts;
+VACUUM (ANALYZE) events, event_counts;
+\endif
+VACUUM (ANALYZE) users, projects;
