@@ -65,6 +65,9 @@ void http_req_from_env(struct req *req, const char *const *envp, struct arena *a
 {
 	const char *uri = env_get(envp, "REQUEST_URI");
 	const char *method = env_get(envp, "REQUEST_METHOD");
+	const char *script = env_get(envp, "SCRIPT_NAME");
+	const char *path_info = env_get(envp, "PATH_INFO");
+	const char *query = env_get(envp, "QUERY_STRING");
 	const char *rid = env_get(envp, "HTTP_X_REQUEST_ID");
 
 	memset(req, 0, sizeof(*req));
@@ -74,11 +77,25 @@ void http_req_from_env(struct req *req, const char *const *envp, struct arena *a
 		req->method = "GET";
 		req->head = true;
 	}
-	if (!uri)
-		uri = "/";
-	const char *q = strchr(uri, '?');
-	req->path = q ? arena_strndup(arena, uri, (size_t)(q - uri)) : uri;
-	req->query_string = q ? q + 1 : "";
+	/*
+	 * The path lighttpd routed by, decoded and normalised (dot segments resolved): the very
+	 * path its token gate judged, so no spelling of a path reaches a worker as another one.
+	 * Without those variables (not lighttpd), the raw path of the request line.
+	 */
+	if (path_info) {
+		size_t slen = script ? strlen(script) : 0, plen = strlen(path_info);
+		char *path = arena_alloc(arena, slen + plen + 1);
+		memcpy(path, script ? script : "", slen);
+		memcpy(path + slen, path_info, plen + 1);
+		req->path = path;
+	} else {
+		const char *raw = uri ? uri : "/";
+		const char *q = strchr(raw, '?');
+		req->path = q ? arena_strndup(arena, raw, (size_t)(q - raw)) : raw;
+		if (!query && q)
+			query = q + 1;
+	}
+	req->query_string = query ? query : "";
 	req->content_type = env_get(envp, "CONTENT_TYPE");
 	req->authorization = env_get(envp, "HTTP_AUTHORIZATION");
 	req->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");

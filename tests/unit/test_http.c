@@ -32,6 +32,20 @@ static void requests_are_built_from_the_environment(void **state)
 	arena_free(&a);
 }
 
+/* Outside lighttpd (no PATH_INFO), the request line's path and query are taken as they are. */
+static void without_path_info_the_raw_path_is_used(void **state)
+{
+	(void)state;
+	struct arena a = {0};
+	struct req req;
+	const char *env[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/things/%31?page=2", NULL};
+
+	http_req_from_env(&req, env, &a);
+	assert_string_equal(req.path, "/things/%31");
+	assert_string_equal(req.query_string, "page=2");
+	arena_free(&a);
+}
+
 static void head_is_served_as_get_without_a_body(void **state)
 {
 	(void)state;
@@ -193,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(requests_are_built_from_the_environment),
+	    cmocka_unit_test(without_path_info_the_raw_path_is_used),
 	    cmocka_unit_test(head_is_served_as_get_without_a_body),
 	    cmocka_unit_test(insane_request_ids_are_replaced),
 	    cmocka_unit_test(errors_render_as_the_contract_says),
