@@ -29,6 +29,7 @@ const char *err_default_message(enum err e)
 	switch (e) {
 	case ERR_UNAVAILABLE: return "the database is unavailable; try again shortly";
 	case ERR_INTERNAL: return "internal error";
+	case ERR_CONFLICT: return "the request conflicts with the current state of the resource";
 	default: return "request refused";
 	}
 }

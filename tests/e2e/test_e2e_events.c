@@ -584,6 +584,24 @@ static void payload_numbers_come_back_as_sent(void **state)
 	reply_free(&r);
 }
 
+/* Every positive 64-bit project id ties an event to its project, the 19-digit ones too. */
+static void the_largest_project_ids_have_feeds(void **state)
+{
+	(void)state;
+	const char *name = unique("bigid");
+	char body[256];
+	snprintf(body, sizeof(body), "{\"name\": \"%s\", \"payload\": {\"projectId\": %s}}", name,
+	         "9223372036854775806");
+	struct reply r = post(AGGREGATOR, "/events", body);
+	assert_int_equal(r.status, 201);
+	reply_free(&r);
+	r = get(AGGREGATOR, "/projects/9223372036854775806/activity");
+	assert_int_equal(r.status, 200);
+	assert_true(json_array_size(r.json) >= 1);
+	assert_non_null(strstr(r.body, name));
+	reply_free(&r);
+}
+
 static void the_activity_feed_lists_only_its_projects_events(void **state)
 {
 	(void)state;
@@ -679,6 +697,7 @@ int main(void)
 	    cmocka_unit_test(name_and_project_filters_combine),
 	    cmocka_unit_test(time_windows_are_exclusive_with_exact_totals),
 	    cmocka_unit_test(payload_numbers_come_back_as_sent),
+	    cmocka_unit_test(the_largest_project_ids_have_feeds),
 	    cmocka_unit_test(the_activity_feed_lists_only_its_projects_events),
 	};
 	return cmocka_run_group_tests_name("e2e: events", tests, NULL, NULL);

@@ -1,0 +1,20 @@
+-- events.project_id accepted project ids of at most 18 digits, while ids go up to 2^63 - 1
+-- (19 digits) and the projectId filter takes them all. Recompute the generated column for
+-- every positive bigint. A generated expression cannot be altered in place (before PG 17), so
+-- the column and its index are made again; the counters, keyed by project, are rebuilt too.
+DROP INDEX events_project;
+ALTER TABLE events DROP COLUMN project_id;
+ALTER TABLE events ADD COLUMN project_id bigint GENERATED ALWAYS AS (
+    CASE WHEN jsonb_typeof(payload -> 'projectId') = 'number'
+          AND payload ->> 'projectId' ~ '^[1-9][0-9]{0,18}$'
+          AND (payload ->> 'projectId')::numeric <= 9223372036854775807
+    THEN (payload ->> 'projectId')::bigint END) STORED;
+CREATE INDEX events_project ON events (project_id, id DESC) WHERE project_id IS NOT NULL;
+
+DELETE FROM event_counts WHERE project_id > 0;
+INSERT INTO event_counts (project_id, name, shard, n)
+SELECT k.project_id, k.name, 0, count(*)
+FROM events e CROSS JOIN LATERAL (VALUES (e.project_id, ''), (e.project_id, e.name))
+     AS k (project_id, name)
+WHERE e.project_id IS NOT NULL
+GROUP BY 1, 2;
