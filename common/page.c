@@ -88,20 +88,26 @@ enum err page_filter_window(const struct req *req, const char **from, const char
 	return window_param(req, "createdBefore", false, to, resp);
 }
 
-static void add_link(struct buf *b, const struct req *req, int64_t page, const char *rel)
+/* Starts a link: the path and every query parameter but page and cursor, each followed by &. */
+static void link_start(struct buf *b, const struct req *req)
 {
 	if (b->len)
 		buf_puts(b, ", ");
 	buf_printf(b, "<%s?", req->path);
 	for (size_t i = 0; i < req->query.n; i++) {
 		const struct query_param *p = &req->query.params[i];
-		if (strcmp(p->key, "page") == 0)
+		if (strcmp(p->key, "page") == 0 || strcmp(p->key, "cursor") == 0)
 			continue;
 		buf_put_urlencoded(b, p->key);
 		buf_puts(b, "=");
 		buf_put_urlencoded(b, p->value);
 		buf_puts(b, "&");
 	}
+}
+
+static void add_link(struct buf *b, const struct req *req, int64_t page, const char *rel)
+{
+	link_start(b, req);
 	buf_printf(b, "page=%lld>; rel=\"%s\"", (long long)page, rel);
 }
 
@@ -116,6 +122,50 @@ void page_headers(const struct req *req, int64_t page, int64_t total, struct res
 	if (page < last)
 		add_link(&link, req, page + 1, "next");
 	add_link(&link, req, last, "last");
+	buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
+	           (long long)total);
+	buf_free(&link);
+}
+
+enum err page_cursor_parse(const struct req *req, int nkeys, struct page_cursor *c,
+                           struct resp *resp)
+{
+	const char *v = query_get(&req->query, "cursor");
+
+	memset(c, 0, sizeof(*c));
+	if (!v)
+		return ERR_OK;
+	if (query_get(&req->query, "page"))
+		return resp_error(resp, ERR_BAD_REQUEST, "page and cursor cannot be used together");
+	c->used = true;
+	if (!*v)
+		return ERR_OK;
+	for (int k = 0; k < nkeys; k++) {
+		size_t len = strcspn(v, ".");
+		bool last = k == nkeys - 1;
+		if ((last ? v[len] != '\0' : v[len] != '.') ||
+		    parse_int64(v, len, INT64_MIN, INT64_MAX, &c->keys[k]))
+			return resp_error(resp, ERR_BAD_REQUEST,
+			                  "cursor must be a value taken from a Link header");
+		v += len + !last;
+	}
+	c->after = true;
+	return ERR_OK;
+}
+
+void page_cursor_headers(const struct req *req, const char *next_cursor, int64_t total,
+                         struct resp *resp)
+{
+	struct buf link = BUF_INIT(0);
+
+	link_start(&link, req);
+	buf_puts(&link, "cursor=>; rel=\"first\"");
+	if (next_cursor) {
+		link_start(&link, req);
+		buf_puts(&link, "cursor=");
+		buf_put_urlencoded(&link, next_cursor);
+		buf_puts(&link, ">; rel=\"next\"");
+	}
 	buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
 	           (long long)total);
 	buf_free(&link);

@@ -45,4 +45,32 @@ enum err page_filter_window(const struct req *req, const char **from, const char
  */
 void page_headers(const struct req *req, int64_t page, int64_t total, struct resp *resp);
 
+/*
+ * Keyset pagination, beside `page`: `cursor` names the last item of the page before, so every
+ * page costs the same however deep it is. A cursor is opaque to clients (they take it from a
+ * Link header); it holds nkeys integers, the sort key of that item, as "k1" or "k1.k2".
+ * An empty `cursor=` starts a walk at the first item.
+ */
+enum { PAGE_CURSOR_MAX_KEYS = 2 };
+struct page_cursor {
+	bool used;  /* the request has `cursor` (even empty) */
+	bool after; /* it names an item: the list starts after keys */
+	int64_t keys[PAGE_CURSOR_MAX_KEYS];
+};
+
+/*
+ * Reads ?cursor= with nkeys keys (1 or 2) into *c; 400 in resp when it is malformed or sent
+ * together with `page`.
+ */
+enum err page_cursor_parse(const struct req *req, int nkeys, struct page_cursor *c,
+                           struct resp *resp);
+
+/*
+ * Adds X-Total-Count and Link for a page reached by cursor: first (an empty cursor) always,
+ * next when next_cursor is not NULL (the page was full). No prev or last: a keyset walk only
+ * goes forward. Every query parameter but `page` and `cursor` is kept, in order.
+ */
+void page_cursor_headers(const struct req *req, const char *next_cursor, int64_t total,
+                         struct resp *resp);
+
 #endif

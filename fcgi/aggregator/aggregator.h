@@ -106,7 +106,7 @@ bool db_event_same(const PGresult *res, int row);
  * One row per event of the page, each with the total in column 0 (from the counters, or an
  * exact count when a time bound is given); one row of NULLs but the total past the end.
  */
-enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset,
+enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset, int64_t after,
                         PGresult **res);
 /* Zero or one row. */
 enum err db_events_get(struct db *db, int64_t id, PGresult **res);

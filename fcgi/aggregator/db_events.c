@@ -21,7 +21,8 @@
  * A page of events of one shape (which filters narrow the rows), so each shape gets a plan that
  * walks its own index newest first: the primary key, events_name or events_project. The
  * parameters are the same for all: $1 the name and $2 the project (NULL for any), $3 and $4 the
- * window [from, to), $5 the offset. The total is the sum of the counter shards for that name and
+ * window [from, to), $5 the offset, $6 a cursor's id (only older events; NULL for none, a bound
+ * of the same index scan, so a cursor page costs what page 1 costs). The total is the sum of the counter shards for that name and
  * project ('' and 0 standing for any), or an exact count when a window is given.
  */
 #define WINDOW                                                                                     \
@@ -37,6 +38,7 @@
 	"             END AS total) t "                                                            \
 	"LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS " FROM events e "                               \
 	"                   WHERE " shape " AND " WINDOW                                           \
+	"                     AND e.id < coalesce($6::bigint, 9223372036854775807) "               \
 	"                   ORDER BY e.id DESC LIMIT 8 OFFSET $5) page ON true"
 
 static struct db_stmt page_all_stmt = DB_STMT("events_page_all", PAGE_SQL("true"), true);
@@ -89,20 +91,22 @@ bool db_event_same(const PGresult *res, int row)
 	return db_bool(res, row, 0);
 }
 
-enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset, PGresult **res)
+enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset, int64_t after,
+                        PGresult **res)
 {
-	char project[DB_INT64_LEN], off[DB_INT64_LEN];
+	char project[DB_INT64_LEN], off[DB_INT64_LEN], last_id[DB_INT64_LEN];
 	const char *params[] = {
 	    f->name,
 	    f->project_id ? db_param_int64(project, f->project_id) : NULL,
 	    f->from,
 	    f->to,
 	    db_param_int64(off, offset),
+	    after ? db_param_int64(last_id, after) : NULL,
 	};
 	struct db_stmt *shape = f->project_id
 	                            ? (f->name ? &page_project_name_stmt : &page_project_stmt)
 	                            : (f->name ? &page_name_stmt : &page_all_stmt);
-	return db_exec(db, shape, 5, params, res, NULL);
+	return db_exec(db, shape, 6, params, res, NULL);
 }
 
 enum err db_events_get(struct db *db, int64_t id, PGresult **res)

@@ -174,10 +174,16 @@ enum err events_page_answer(struct req *req, const struct event_filter *f, int64
                             struct resp *resp)
 {
 	struct aggregator_app *app = req->app;
-	struct event_row e;
+	struct page_cursor cursor;
+	char next[DB_INT64_LEN];
+	struct event_row e = {0};
 	PGresult *res;
-	enum err rc = db_events_page(&app->db, f, page_offset(page), &res);
+	enum err rc = page_cursor_parse(req, 1, &cursor, resp);
 
+	if (rc)
+		return rc;
+	rc =
+	    db_events_page(&app->db, f, page_offset(page), cursor.after ? cursor.keys[0] : 0, &res);
 	if (rc)
 		return rc;
 	/* The rows are JSON already (see struct event_row): the list is their concatenation. */
@@ -190,7 +196,13 @@ enum err events_page_answer(struct req *req, const struct event_filter *f, int64
 		buf_puts(&resp->body, e.json);
 	}
 	buf_puts(&resp->body, "]");
-	page_headers(req, page, db_events_total(res), resp);
+	if (cursor.used)
+		/* A full page may have more after it; a shorter one ends the walk. */
+		page_cursor_headers(
+		    req, db_ntuples(res) == PAGE_SIZE && e.id ? db_param_int64(next, e.id) : NULL,
+		    db_events_total(res), resp);
+	else
+		page_headers(req, page, db_events_total(res), resp);
 	db_result_free(res);
 	resp->status = 200;
 	return ERR_OK;

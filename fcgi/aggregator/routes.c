@@ -5,8 +5,8 @@
 #include "aggregator.h"
 #include "routes.h"
 
-#define EVENT_LIST_PARAMS "page,name,projectId,createdAfter,createdBefore"
-#define ACTIVITY_PARAMS   "page,createdAfter,createdBefore"
+#define EVENT_LIST_PARAMS "page,cursor,name,projectId,createdAfter,createdBefore"
+#define ACTIVITY_PARAMS   "page,cursor,createdAfter,createdBefore"
 
 /* One aligned row per endpoint reads as a table. */
 /* clang-format off */

@@ -95,6 +95,18 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 #define WINDOW                                                                                 \
 	"d.created_at >= coalesce($3::timestamptz, '-infinity') "                              \
 	"AND d.created_at < coalesce($4::timestamptz, 'infinity')"
+/*
+ * The keyset of a cursor, $6 and $7: created_at in microseconds since the epoch and the id of
+ * the last deployment of the page before (NULL: from the start). A row comparison the sort
+ * indexes serve as a bound, so a cursor page costs what page 1 costs.
+ */
+#define KEYSET                                                                                 \
+	"(d.created_at, d.id) < (coalesce('epoch'::timestamptz "                               \
+	"                                 + $6::bigint * interval '1 microsecond', 'infinity'), " \
+	"                        coalesce($7::bigint, 9223372036854775807))"
+/* The cursor of a row: its keyset as "microseconds.id". */
+#define CURSOR_COLUMN                                                                          \
+	"(extract(epoch FROM d.created_at) * 1000000)::bigint || '.' || d.id"
 #define PAGE_SQL(shape)                                                                        \
 	"SELECT t.total, t.project_found, page.* "                                             \
 	"FROM (SELECT CASE WHEN $3::timestamptz IS NULL AND $4::timestamptz IS NULL "          \
@@ -103,8 +115,9 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 	"             ELSE (SELECT count(*) FROM deployments d "                               \
 	"                   WHERE " shape " AND " WINDOW ") END AS total, "                    \
 	"             EXISTS (SELECT 1 FROM projects WHERE id = $1) AS project_found) t "      \
-	"LEFT JOIN LATERAL (SELECT " DEPLOYMENT_COLUMNS("d") " FROM deployments d "            \
-	"                   WHERE " shape " AND " WINDOW                                       \
+	"LEFT JOIN LATERAL (SELECT " DEPLOYMENT_COLUMNS("d") ", " CURSOR_COLUMN                \
+	"                   FROM deployments d "                                               \
+	"                   WHERE " shape " AND " WINDOW " AND " KEYSET                        \
 	"                   ORDER BY d.created_at DESC, d.id DESC LIMIT 8 OFFSET $5) page ON true"
 
 static struct db_stmt page_all_stmt =
@@ -218,14 +231,20 @@ enum err db_deployments_by_key(struct db *db, const char *idempotency_key, int64
 
 enum err db_deployments_page(struct db *db, int64_t project_id,
                              const bool want[DEPLOYMENT_NSTATUSES], const char *from,
-                             const char *to, int64_t offset, PGresult **res)
+                             const char *to, int64_t offset, const int64_t *after, PGresult **res)
 {
 	char idtext[DB_INT64_LEN], offtext[DB_INT64_LEN], statuses[128];
-	const char *params[] = {db_param_int64(idtext, project_id), status_array(want, statuses),
-	                        from, to, db_param_int64(offtext, offset)};
+	char usec[DB_INT64_LEN], last_id[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(idtext, project_id),
+	                        status_array(want, statuses),
+	                        from,
+	                        to,
+	                        db_param_int64(offtext, offset),
+	                        after ? db_param_int64(usec, after[0]) : NULL,
+	                        after ? db_param_int64(last_id, after[1]) : NULL};
 	struct db_stmt *stmt = project_id ? (want ? &page_project_status_stmt : &page_project_stmt)
 	                                  : (want ? &page_status_stmt : &page_all_stmt);
-	return db_exec(db, stmt, 5, params, res, NULL);
+	return db_exec(db, stmt, 7, params, res, NULL);
 }
 
 enum err db_deployments_get(struct db *db, int64_t id, PGresult **res)

@@ -20,12 +20,14 @@
 
 static struct db_stmt health_stmt = DB_STMT("health", "SELECT 1", true);
 
+/* $1 the offset; $2 NULL, or a cursor's id: only the projects after it. */
 static struct db_stmt page_stmt =
     DB_STMT("projects_page",
             "SELECT t.total, page.* "
             "FROM (SELECT count(*) AS total FROM projects) t "
             "LEFT JOIN LATERAL (SELECT " PROJECT_COLUMNS
             "                   FROM projects p " LATEST_DEPLOYMENT
+            "                   WHERE p.id > coalesce($2::bigint, 0) "
             "                   ORDER BY p.id LIMIT 8 OFFSET $1) page ON true",
             true);
 
@@ -41,11 +43,12 @@ enum err db_health(struct db *db)
 	return rc;
 }
 
-enum err db_projects_page(struct db *db, int64_t offset, PGresult **res)
+enum err db_projects_page(struct db *db, int64_t offset, const int64_t *after, PGresult **res)
 {
-	char off[DB_INT64_LEN];
-	const char *params[] = {db_param_int64(off, offset)};
-	return db_exec(db, &page_stmt, 1, params, res, NULL);
+	char off[DB_INT64_LEN], last_id[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(off, offset),
+	                        after ? db_param_int64(last_id, *after) : NULL};
+	return db_exec(db, &page_stmt, 2, params, res, NULL);
 }
 
 enum err db_projects_get(struct db *db, int64_t id, PGresult **res)

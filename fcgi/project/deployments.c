@@ -180,6 +180,7 @@ static enum err list(struct req *req, struct resp *resp, int64_t project_id, boo
                      const bool *want)
 {
 	struct project_app *app = req->app;
+	struct page_cursor cursor;
 	const char *from, *to;
 	struct deployment_row d;
 	PGresult *res;
@@ -189,10 +190,14 @@ static enum err list(struct req *req, struct resp *resp, int64_t project_id, boo
 	rc = page_parse(req, &page, resp);
 	if (rc)
 		return rc;
+	rc = page_cursor_parse(req, 2, &cursor, resp);
+	if (rc)
+		return rc;
 	rc = page_filter_window(req, &from, &to, resp);
 	if (rc)
 		return rc;
-	rc = db_deployments_page(&app->db, project_id, want, from, to, page_offset(page), &res);
+	rc = db_deployments_page(&app->db, project_id, want, from, to, page_offset(page),
+	                         cursor.after ? cursor.keys : NULL, &res);
 	if (rc)
 		return rc;
 	if (project_route && !db_bool(res, 0, 1)) {
@@ -204,7 +209,15 @@ static enum err list(struct req *req, struct resp *resp, int64_t project_id, boo
 	for (int i = 0; i < db_ntuples(res); i++)
 		if (db_deployment_row(res, i, 2, &d))
 			json_array_append_new(array, deployment_to_json(&d));
-	page_headers(req, page, db_page_total(res), resp);
+	if (cursor.used)
+		/* A full page may have more after it; a shorter one ends the walk. */
+		page_cursor_headers(req,
+		                    json_array_size(array) == PAGE_SIZE
+		                        ? db_str(res, PAGE_SIZE - 1, DEPLOYMENT_CURSOR_COL)
+		                        : NULL,
+		                    db_page_total(res), resp);
+	else
+		page_headers(req, page, db_page_total(res), resp);
 	db_result_free(res);
 	return resp_json(resp, 200, array);
 }

@@ -136,8 +136,8 @@ enum err stats_get(struct req *req, struct resp *resp);
 /* Database (db_projects.c). Results belong to the caller (db_result_free). */
 enum err db_health(struct db *db);
 /* One row per project of the page, each with the total in column 0; one row of NULLs but the
- * total when the page is past the end. */
-enum err db_projects_page(struct db *db, int64_t offset, PGresult **res);
+ * total when the page is past the end. after: NULL, or a cursor's id (only projects after it). */
+enum err db_projects_page(struct db *db, int64_t offset, const int64_t *after, PGresult **res);
 /* Zero or one row. */
 enum err db_projects_get(struct db *db, int64_t id, PGresult **res);
 /* Reads a row of either result; false when the row is the empty page's placeholder. */
@@ -168,13 +168,16 @@ enum err db_deployments_by_key(struct db *db, const char *idempotency_key, int64
 
 /*
  * A page of deployments, newest first: project_id 0 for every project; want NULL for every
- * status; from (inclusive) and to (exclusive) timestamps, NULL when not given. One row per deployment
- * (or one row of NULLs past the end), each with 0 the total (from the counters, or an exact
- * count when a time window is given) and 1 whether project_id exists; 2.. the deployment.
+ * status; from (inclusive) and to (exclusive) timestamps, NULL when not given; after NULL, or
+ * the keyset {created_at in microseconds, id} of a cursor: only deployments after it. One row
+ * per deployment (or one row of NULLs past the end), each with 0 the total (from the counters,
+ * or an exact count when a time window is given) and 1 whether project_id exists; 2..8 the
+ * deployment; 9 its cursor.
  */
+enum { DEPLOYMENT_CURSOR_COL = 9 };
 enum err db_deployments_page(struct db *db, int64_t project_id,
                              const bool want[DEPLOYMENT_NSTATUSES], const char *from,
-                             const char *to, int64_t offset, PGresult **res);
+                             const char *to, int64_t offset, const int64_t *after, PGresult **res);
 /* Zero or one row: 0.. the deployment. */
 enum err db_deployments_get(struct db *db, int64_t id, PGresult **res);
 

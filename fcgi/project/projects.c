@@ -26,19 +26,29 @@ json_t *project_to_json(const struct project_row *p)
 enum err projects_list(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
+	struct page_cursor cursor;
 	struct project_row p;
+	char next[DB_INT64_LEN];
 	PGresult *res;
 	int64_t page;
 	enum err rc;
 
 	if ((rc = page_parse(req, &page, resp)) ||
-	    (rc = db_projects_page(&app->db, page_offset(page), &res)))
+	    (rc = page_cursor_parse(req, 1, &cursor, resp)) ||
+	    (rc = db_projects_page(&app->db, page_offset(page), cursor.after ? cursor.keys : NULL,
+	                           &res)))
 		return rc;
 	json_t *list = json_array();
 	for (int i = 0; i < db_ntuples(res); i++)
 		if (db_project_row(res, i, &p))
 			json_array_append_new(list, project_to_json(&p));
-	page_headers(req, page, db_page_total(res), resp);
+	if (cursor.used)
+		/* A full page may have more after it; a shorter one ends the walk. */
+		page_cursor_headers(
+		    req, json_array_size(list) == PAGE_SIZE ? db_param_int64(next, p.id) : NULL,
+		    db_page_total(res), resp);
+	else
+		page_headers(req, page, db_page_total(res), resp);
 	db_result_free(res);
 	return resp_json(resp, 200, list);
 }

@@ -7,9 +7,9 @@
 
 #include "routes.h"
 
-#define LIST     "page"
-#define WINDOW   "page,createdAfter,createdBefore"
-#define FILTERS  "page,projectId,status,createdAfter,createdBefore"
+#define LIST     "page,cursor"
+#define WINDOW   "page,cursor,createdAfter,createdBefore"
+#define FILTERS  "page,cursor,projectId,status,createdAfter,createdBefore"
 #define BODY_OPT ROUTE_BODY_OPTIONAL
 #define BODY_REQ ROUTE_BODY_REQUIRED
 

@@ -116,12 +116,73 @@ static void windows_are_exclusive_at_millisecond_precision(void **state)
 	assert_string_equal(to, "9999-12-31T23:59:59.999999Z");
 }
 
+static void cursors_hold_their_keys_and_refuse_anything_else(void **state)
+{
+	(void)state;
+	struct page_cursor c;
+	struct fixture *f = request("/x", "");
+	assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_OK);
+	assert_false(c.used);
+	f = request("/x", "cursor=");
+	assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_OK);
+	assert_true(c.used);
+	assert_false(c.after);
+	f = request("/x", "cursor=-1700000000123456.42");
+	assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_OK);
+	assert_true(c.after);
+	assert_int_equal(c.keys[0], INT64_C(-1700000000123456));
+	assert_int_equal(c.keys[1], 42);
+	f = request("/x", "cursor=9223372036854775807");
+	assert_int_equal(page_cursor_parse(&f->req, 1, &c, &f->resp), ERR_OK);
+	assert_int_equal(c.keys[0], INT64_MAX);
+
+	const char *bad2[] = {"cursor=12",
+	                      "cursor=1.2.3",
+	                      "cursor=1..2",
+	                      "cursor=.2",
+	                      "cursor=1.",
+	                      "cursor=a.b",
+	                      "cursor=1.99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad2) / sizeof(bad2[0]); i++) {
+		f = request("/x", bad2[i]);
+		assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_BAD_REQUEST);
+		assert_non_null(strstr(f->resp.message, "cursor"));
+	}
+	f = request("/x", "cursor=1.2");
+	assert_int_equal(page_cursor_parse(&f->req, 1, &c, &f->resp), ERR_BAD_REQUEST);
+	/* A walk is by page or by cursor, never both. */
+	f = request("/x", "page=2&cursor=");
+	assert_int_equal(page_cursor_parse(&f->req, 1, &c, &f->resp), ERR_BAD_REQUEST);
+	assert_non_null(strstr(f->resp.message, "page and cursor"));
+}
+
+static const char *cursor_links(const char *query, const char *next, int64_t total)
+{
+	struct fixture *f = request("/deployments", query);
+	page_cursor_headers(&f->req, next, total, &f->resp);
+	return f->resp.headers.data;
+}
+
+static void cursor_links_go_forward_and_keep_filters(void **state)
+{
+	(void)state;
+	assert_string_equal(cursor_links("status=done%2Cfailed&cursor=5.6&projectId=7", "7.8", 17),
+	                    "Link: </deployments?status=done%2Cfailed&projectId=7&cursor=>; "
+	                    "rel=\"first\", </deployments?status=done%2Cfailed&projectId=7&"
+	                    "cursor=7.8>; rel=\"next\"\r\nX-Total-Count: 17\r\n");
+	/* The last page of a walk has no next. */
+	assert_string_equal(cursor_links("cursor=", NULL, 3),
+	                    "Link: </deployments?cursor=>; rel=\"first\"\r\nX-Total-Count: 3\r\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(pages_are_bounded),
 	    cmocka_unit_test(links_keep_filters_and_exist_only_where_they_should),
 	    cmocka_unit_test(filters_name_themselves_in_errors),
+	    cmocka_unit_test(cursors_hold_their_keys_and_refuse_anything_else),
+	    cmocka_unit_test(cursor_links_go_forward_and_keep_filters),
 	    cmocka_unit_test(windows_are_exclusive_at_millisecond_precision),
 	};
 	return cmocka_run_group_tests_name("page", tests, NULL, NULL);
