@@ -1,16 +1,19 @@
 /*
- * Shared-memory request metrics. The layout is a fixed array per (route, status) and per
- * (route, latency bucket); the file name carries a fingerprint of the route table so workers
- * of another build never share a layout. Knows routes only by index and pattern.
+ * Shared-memory request metrics. Each service's workers map one file in $PANEL_STATE_DIR/run:
+ * a header naming the service and its routes, then counters per (route, status) and per
+ * (route, latency bucket). The file name carries a fingerprint of the route table so workers
+ * of another build never share a layout. Knows routes only by method and pattern.
  */
 #include "metrics.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -35,12 +38,35 @@ struct route_counters {
 	uint64_t micros; /* total latency, for _sum */
 };
 
+/*
+ * The shared file says what it counts, so any worker of the stack can render any service's
+ * file: /metrics on either port answers for every pool (the project port's activity feed is
+ * served by the aggregator's).
+ */
+#define METRICS_MAGIC UINT64_C(0x70616e656c6d7431) /* "panelmt1" */
+struct shared_route {
+	char method[8];
+	char pattern[96];
+	struct route_counters c;
+};
+struct shared {
+	uint64_t magic; /* written last, once the rest of the header is */
+	char service[32];
+	uint64_t nroutes; /* the service's routes, plus one for unmatched requests */
+	struct shared_route routes[];
+};
+
 static struct {
-	const char *service;
-	const struct route *routes;
+	const struct route *routes; /* this service's table */
 	size_t nroutes;
-	struct route_counters *counters; /* nroutes + 1 (the last: unmatched requests) */
+	struct shared *own; /* this service's counters */
+	char dir[512];      /* where the shared files are */
 } m;
+
+static size_t shared_size(size_t nroutes)
+{
+	return sizeof(struct shared) + (nroutes + 1) * sizeof(struct shared_route);
+}
 
 static uint64_t layout_fingerprint(const struct route *routes, size_t n)
 {
@@ -52,16 +78,31 @@ static uint64_t layout_fingerprint(const struct route *routes, size_t n)
 	return h;
 }
 
+/* Fills the header; every worker writes the same bytes, so concurrent ones agree. */
+static void describe(struct shared *sh, const char *service)
+{
+	if (__atomic_load_n(&sh->magic, __ATOMIC_ACQUIRE) == METRICS_MAGIC)
+		return;
+	snprintf(sh->service, sizeof(sh->service), "%s", service);
+	sh->nroutes = m.nroutes + 1;
+	for (size_t i = 0; i <= m.nroutes; i++) {
+		snprintf(sh->routes[i].method, sizeof(sh->routes[i].method), "%s",
+		         i < m.nroutes ? m.routes[i].method : "");
+		snprintf(sh->routes[i].pattern, sizeof(sh->routes[i].pattern), "%s",
+		         i < m.nroutes ? m.routes[i].pattern : "unmatched");
+	}
+	__atomic_store_n(&sh->magic, METRICS_MAGIC, __ATOMIC_RELEASE);
+}
+
 void metrics_open(const char *service, const struct route *routes, size_t nroutes)
 {
-	size_t size = (nroutes + 1) * sizeof(struct route_counters);
-	char path[512];
+	size_t size = shared_size(nroutes);
+	char path[1024];
 
-	m.service = service;
 	m.routes = routes;
 	m.nroutes = nroutes;
-	snprintf(path, sizeof(path), "%s/run/metrics-%s-%016llx",
-	         config_str("PANEL_STATE_DIR", "."), service,
+	snprintf(m.dir, sizeof(m.dir), "%s/run", config_str("PANEL_STATE_DIR", "."));
+	snprintf(path, sizeof(path), "%s/metrics-%s-%016llx", m.dir, service,
 	         (unsigned long long)layout_fingerprint(routes, nroutes));
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	/* ftruncate only grows a new file: the contents of an existing one are kept. */
@@ -69,14 +110,17 @@ void metrics_open(const char *service, const struct route *routes, size_t nroute
 		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		close(fd);
 		if (p != MAP_FAILED) {
-			m.counters = p;
+			m.own = p;
+			describe(m.own, service);
 			return;
 		}
 	} else if (fd >= 0) {
 		close(fd);
 	}
 	log_warn("metrics: cannot share %s; counting this worker's requests only", path);
-	m.counters = xcalloc(nroutes + 1, sizeof(struct route_counters));
+	m.own = xcalloc(1, size);
+	m.dir[0] = '\0';
+	describe(m.own, service);
 }
 
 static size_t status_index(int status)
@@ -89,13 +133,13 @@ static size_t status_index(int status)
 
 void metrics_observe(const struct route *route, int status, double seconds)
 {
-	if (!m.counters)
+	if (!m.own)
 		return;
 	size_t r = route ? (size_t)(route - m.routes) : m.nroutes;
 	size_t b = 0;
 	while (b < NBUCKET - 1 && seconds > bounds[b])
 		b++;
-	struct route_counters *c = &m.counters[r];
+	struct route_counters *c = &m.own->routes[r].c;
 	__atomic_fetch_add(&c->requests[status_index(status)], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&c->buckets[b], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&c->micros, (uint64_t)(seconds * 1e6), __ATOMIC_RELAXED);
@@ -106,62 +150,122 @@ static uint64_t load(const uint64_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-void metrics_render(struct buf *out)
+enum { MAX_SERVICES = 8 };
+
+/* Maps every shared file of the stack read-only (the own counters when none is shared). */
+static size_t map_all(const struct shared **out, size_t *sizes)
 {
-	if (!m.counters)
-		return;
-	buf_puts(out, "# HELP panel_http_requests_total Requests answered by the workers, by route "
-	              "and status.\n# TYPE panel_http_requests_total counter\n");
-	for (size_t r = 0; r <= m.nroutes; r++) {
-		const char *method = r < m.nroutes ? m.routes[r].method : "";
-		const char *route = r < m.nroutes ? m.routes[r].pattern : "unmatched";
+	size_t n = 0;
+	DIR *d = m.dir[0] ? opendir(m.dir) : NULL;
+	struct dirent *e;
+
+	while (d && n < MAX_SERVICES && (e = readdir(d))) {
+		char path[1024];
+		struct stat st;
+		if (strncmp(e->d_name, "metrics-", 8) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", m.dir, e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(struct shared)) {
+			void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+			const struct shared *sh = p;
+			if (p != MAP_FAILED && load(&sh->magic) == METRICS_MAGIC &&
+			    sh->nroutes <= (size_t)st.st_size / sizeof(struct shared_route) &&
+			    sizeof(struct shared) + sh->nroutes * sizeof(struct shared_route) <=
+			        (size_t)st.st_size) {
+				out[n] = sh;
+				sizes[n++] = (size_t)st.st_size;
+			} else if (p != MAP_FAILED) {
+				munmap(p, (size_t)st.st_size);
+			}
+		}
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	if (n == 0 && m.own) {
+		out[n] = m.own;
+		sizes[n++] = 0; /* not mapped here: never unmapped */
+	}
+	return n;
+}
+
+/* The labels of one route of one service. */
+static void labels(struct buf *out, const struct shared *sh, const struct shared_route *r)
+{
+	buf_printf(out, "service=\"%.32s\",method=\"%.8s\",route=\"%.96s\"", sh->service, r->method,
+	           r->pattern);
+}
+
+static void render_requests(struct buf *out, const struct shared *sh)
+{
+	for (size_t i = 0; i < sh->nroutes; i++) {
+		const struct shared_route *r = &sh->routes[i];
 		for (size_t s = 0; s < NSTATUS; s++) {
-			uint64_t n = load(&m.counters[r].requests[s]);
+			uint64_t n = load(&r->c.requests[s]);
 			if (!n)
 				continue;
-			buf_printf(out,
-			           "panel_http_requests_total{service=\"%s\",method=\"%s\","
-			           "route=\"%s\",status=\"",
-			           m.service, method, route);
+			buf_puts(out, "panel_http_requests_total{");
+			labels(out, sh, r);
 			if (s < NSTATUS - 1)
-				buf_printf(out, "%d", statuses[s]);
+				buf_printf(out, ",status=\"%d\"} %llu\n", statuses[s],
+				           (unsigned long long)n);
 			else
-				buf_puts(out, "other");
-			buf_printf(out, "\"} %llu\n", (unsigned long long)n);
+				buf_printf(out, ",status=\"other\"} %llu\n", (unsigned long long)n);
 		}
 	}
+}
+
+static void render_durations(struct buf *out, const struct shared *sh)
+{
+	for (size_t i = 0; i < sh->nroutes; i++) {
+		const struct shared_route *r = &sh->routes[i];
+		uint64_t total = 0, cumulative = 0;
+		for (size_t b = 0; b < NBUCKET; b++)
+			total += load(&r->c.buckets[b]);
+		if (!total)
+			continue;
+		for (size_t b = 0; b < NBUCKET; b++) {
+			cumulative += load(&r->c.buckets[b]);
+			buf_puts(out, "panel_http_request_duration_seconds_bucket{");
+			labels(out, sh, r);
+			if (b < NBUCKET - 1)
+				buf_printf(out, ",le=\"%g\"} %llu\n", bounds[b],
+				           (unsigned long long)cumulative);
+			else
+				buf_printf(out, ",le=\"+Inf\"} %llu\n",
+				           (unsigned long long)cumulative);
+		}
+		buf_puts(out, "panel_http_request_duration_seconds_sum{");
+		labels(out, sh, r);
+		buf_printf(out, "} %.6f\npanel_http_request_duration_seconds_count{",
+		           (double)load(&r->c.micros) / 1e6);
+		labels(out, sh, r);
+		buf_printf(out, "} %llu\n", (unsigned long long)cumulative);
+	}
+}
+
+void metrics_render(struct buf *out)
+{
+	const struct shared *all[MAX_SERVICES];
+	size_t sizes[MAX_SERVICES];
+	size_t n = map_all(all, sizes);
+
+	buf_puts(out,
+	         "# HELP panel_http_requests_total Requests answered by the workers, by service, "
+	         "route and status.\n# TYPE panel_http_requests_total counter\n");
+	for (size_t i = 0; i < n; i++)
+		render_requests(out, all[i]);
 	buf_puts(out, "# HELP panel_http_request_duration_seconds Time from the request reaching a "
 	              "worker to its answer being written.\n"
 	              "# TYPE panel_http_request_duration_seconds histogram\n");
-	for (size_t r = 0; r <= m.nroutes; r++) {
-		const char *method = r < m.nroutes ? m.routes[r].method : "";
-		const char *route = r < m.nroutes ? m.routes[r].pattern : "unmatched";
-		uint64_t cumulative = 0;
-		for (size_t b = 0; b < NBUCKET; b++)
-			cumulative += load(&m.counters[r].buckets[b]);
-		if (!cumulative)
-			continue;
-		cumulative = 0;
-		for (size_t b = 0; b < NBUCKET; b++) {
-			cumulative += load(&m.counters[r].buckets[b]);
-			buf_printf(out,
-			           "panel_http_request_duration_seconds_bucket{service=\"%s\","
-			           "method=\"%s\",route=\"%s\",le=\"",
-			           m.service, method, route);
-			if (b < NBUCKET - 1)
-				buf_printf(out, "%g", bounds[b]);
-			else
-				buf_puts(out, "+Inf");
-			buf_printf(out, "\"} %llu\n", (unsigned long long)cumulative);
-		}
-		buf_printf(out,
-		           "panel_http_request_duration_seconds_sum{service=\"%s\",method=\"%s\","
-		           "route=\"%s\"} %.6f\n"
-		           "panel_http_request_duration_seconds_count{service=\"%s\",method=\"%s\","
-		           "route=\"%s\"} %llu\n",
-		           m.service, method, route, load(&m.counters[r].micros) / 1e6, m.service,
-		           method, route, (unsigned long long)cumulative);
-	}
+	for (size_t i = 0; i < n; i++)
+		render_durations(out, all[i]);
+	for (size_t i = 0; i < n; i++)
+		if (sizes[i])
+			munmap((void *)all[i], sizes[i]);
 }
 
 void metrics_render_value(struct buf *out, const char *name, const char *type, const char *help,

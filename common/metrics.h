@@ -21,7 +21,10 @@ void metrics_open(const char *service, const struct route *routes, size_t nroute
 /* Counts one answered request; route is its row in the table, or NULL when none matched. */
 void metrics_observe(const struct route *route, int status, double seconds);
 
-/* Appends the counters in the Prometheus text exposition format (version 0.0.4). */
+/*
+ * Appends the counters of every service of this stack (each file in the shared directory) in
+ * the Prometheus text exposition format (version 0.0.4).
+ */
 void metrics_render(struct buf *out);
 
 /* The media type of that format. */

@@ -134,6 +134,20 @@ static void metrics_count_every_worker_and_need_the_token(void **state)
 	assert_non_null(strstr(r.body, "# TYPE panel_http_request_duration_seconds histogram"));
 	reply_free(&r);
 
+	/* The activity feed on this port is answered by the aggregator's pool: counted there, and
+	 * reported here too, since either port reports every pool of the stack. */
+	const char *feed = "panel_http_requests_total{service=\"aggregator\",method=\"GET\","
+	                   "route=\"/projects/{project}/activity\",status=\"200\"}";
+	r = get(PROJECT, "/metrics");
+	long long feeds = sample(r.body, feed);
+	reply_free(&r);
+	r = get(PROJECT, "/projects/1/activity");
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	r = get(PROJECT, "/metrics");
+	assert_int_equal(sample(r.body, feed), (feeds < 0 ? 0 : feeds) + 1);
+	reply_free(&r);
+
 	r = get(AGGREGATOR, "/metrics");
 	assert_int_equal(r.status, 200);
 	const char *gauges[] = {"panel_outbox_queue_depth", "panel_outbox_oldest_age_seconds",

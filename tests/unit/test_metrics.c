@@ -43,6 +43,14 @@ static void counts_from_another_process_are_shared(void **state)
 	}
 	int status;
 	waitpid(child, &status, 0);
+	child = fork();
+	if (child == 0) {
+		/* A worker of another service of the stack, with a table of its own. */
+		metrics_open("other", &routes[1], 1);
+		metrics_observe(&routes[1], 200, 0.001);
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
 	metrics_observe(&routes[0], 200, 0.0001);
 	metrics_observe(&routes[0], 599, 7.0);
 	metrics_observe(NULL, 404, 0.0002);
@@ -70,6 +78,9 @@ static void counts_from_another_process_are_shared(void **state)
 	    "route=\"/things\",le=\"+Inf\"} 2\n",
 	    "panel_http_request_duration_seconds_count{service=\"unit\",method=\"GET\","
 	    "route=\"/things\"} 2\n",
+	    /* Every service's counters are in any worker's answer. */
+	    "panel_http_requests_total{service=\"other\",method=\"POST\",route=\"/things/{thing}\","
+	    "status=\"200\"} 1\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!strstr(out.data, want[i]))
