@@ -71,6 +71,7 @@ help:
 	@echo 'make test       install what is missing, build, run every test on a throwaway stack'
 	@echo 'make check      formatting, linters, OpenAPI and compose checks, then make test'
 	@echo 'make bench      benchmarks against pgbench (QUICK=1 for a short run)'
+	@echo 'make browser    the admin page in headless Chromium (part of make test)'
 	@echo 'make fuzz       the fuzzers for a longer run (FUZZ_SECONDS=300)'
 	@echo 'make soak       ten minutes of mixed load, then an exact event count'
 	@echo 'make clean      remove build output'

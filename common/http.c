@@ -47,6 +47,27 @@ bool http_request_id_valid(const char *id)
 	return n > 0;
 }
 
+enum err http_idempotency_key(const struct req *req, const char **key, struct resp *resp)
+{
+	const char *k = req->idempotency_key;
+	size_t n = 0;
+
+	*key = NULL;
+	if (!k)
+		return ERR_OK;
+	for (; k[n]; n++)
+		if (n == HTTP_IDEMPOTENCY_KEY_MAX || (unsigned char)k[n] < 0x21 ||
+		    (unsigned char)k[n] > 0x7e)
+			break;
+	if (n == 0 || k[n])
+		return resp_error(resp, ERR_BAD_REQUEST,
+		                  "Idempotency-Key must be 1 to %d printable ASCII characters "
+		                  "without spaces",
+		                  HTTP_IDEMPOTENCY_KEY_MAX);
+	*key = k;
+	return ERR_OK;
+}
+
 void http_request_id_new(char out[HTTP_REQUEST_ID_MAX + 1])
 {
 	static const char hex[] = "0123456789abcdef";

@@ -57,6 +57,13 @@ void http_req_from_env(struct req *req, const char *const *envp, struct arena *a
 /* True for 1 to 64 characters of A-Za-z0-9._- (the ids we accept from clients). */
 bool http_request_id_valid(const char *id);
 
+/*
+ * The request's Idempotency-Key, checked: 1 to 255 printable ASCII characters (0x21-0x7e).
+ * *key is NULL when the header is absent (lighttpd drops an empty one); 400 in resp otherwise.
+ */
+enum { HTTP_IDEMPOTENCY_KEY_MAX = 255 };
+enum err http_idempotency_key(const struct req *req, const char **key, struct resp *resp);
+
 /* Writes a fresh random request id (32 hex characters) into out. */
 void http_request_id_new(char out[HTTP_REQUEST_ID_MAX + 1]);
 

@@ -23,7 +23,7 @@ struct aggregator_app {
 };
 
 /* The contract's limits on what POST /events accepts. */
-enum { EVENT_NAME_MAX = 200, EVENT_KEY_MAX = 255 };
+enum { EVENT_NAME_MAX = 200 };
 
 /*
  * An event as the API shows it, rendered by the database (see db_events.c: the payload keeps
@@ -54,9 +54,6 @@ struct event_filter {
  * is a UUID string, and a sane Idempotency-Key. 400 in resp otherwise. No database involved.
  */
 enum err event_input_read(const struct req *req, struct event_input *in, struct resp *resp);
-
-/* An Idempotency-Key: 1 to 255 printable ASCII characters (0x21-0x7e). */
-bool event_key_valid(const char *key);
 
 /* A UUID in its canonical text form: 8-4-4-4-12 hexadecimal digits, either case. */
 bool event_uuid_valid(const char *s);

@@ -11,17 +11,6 @@
 #include "json.h"
 #include "page.h"
 
-bool event_key_valid(const char *key)
-{
-	size_t n = 0;
-
-	for (; key[n]; n++)
-		if ((unsigned char)key[n] < 0x21 || (unsigned char)key[n] > 0x7e ||
-		    n == EVENT_KEY_MAX)
-			return false;
-	return n > 0;
-}
-
 bool event_uuid_valid(const char *s)
 {
 	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
@@ -66,15 +55,7 @@ enum err event_input_read(const struct req *req, struct event_input *in, struct 
 			                  "field 'payload.eventId' must be a UUID string");
 		in->event_id = json_string_value(event_id);
 	}
-	if (req->idempotency_key) {
-		if (!event_key_valid(req->idempotency_key))
-			return resp_error(
-			    resp, ERR_BAD_REQUEST,
-			    "Idempotency-Key must be 1 to %d printable ASCII characters",
-			    EVENT_KEY_MAX);
-		in->idempotency_key = req->idempotency_key;
-	}
-	return ERR_OK;
+	return http_idempotency_key(req, &in->idempotency_key, resp);
 }
 
 /* Answers the event in the first row of res with status and, when asked, its Location. */

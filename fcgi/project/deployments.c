@@ -85,17 +85,6 @@ enum err deployment_meta_from_body(const json_t *body, json_t **meta, struct res
 	return ERR_OK;
 }
 
-bool deployment_idempotency_key_valid(const char *key)
-{
-	size_t n = 0;
-
-	for (; key[n]; n++)
-		if (n == IDEMPOTENCY_KEY_MAX || (unsigned char)key[n] < 0x21 ||
-		    (unsigned char)key[n] > 0x7e)
-			return false;
-	return n > 0;
-}
-
 /* Answers a deployment with status, and Location when asked; frees res. */
 static enum err reply_deployment(struct resp *resp, int status, bool location, PGresult *res,
                                  int col)
@@ -117,16 +106,15 @@ static enum err reply_deployment(struct resp *resp, int status, bool location, P
 enum err deployments_create(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
-	const char *key = req->idempotency_key;
+	const char *key;
 	int64_t project_id = req->ids[0];
 	PGresult *res;
 	json_t *meta;
 	enum err rc;
 
-	if (key && !deployment_idempotency_key_valid(key))
-		return resp_error(resp, ERR_BAD_REQUEST,
-		                  "Idempotency-Key must be 1 to 255 printable ASCII characters "
-		                  "without spaces");
+	rc = http_idempotency_key(req, &key, resp);
+	if (rc)
+		return rc;
 	rc = deployment_meta_from_body(req->json, &meta, resp);
 	if (rc)
 		return rc;
@@ -260,6 +248,7 @@ enum err deployments_get(struct req *req, struct resp *resp)
 	return reply_deployment(resp, 200, false, res, 0);
 }
 
+/* A body, when one is sent, is a JSON object (the dispatcher checks) and changes nothing. */
 enum err deployments_cancel(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;

@@ -108,7 +108,7 @@ struct deployment_row {
 json_t *deployment_to_json(const struct deployment_row *d);
 
 /* The contract's limits on what a deployment creation may carry. */
-enum { DEPLOYMENT_META_MAX = 1000, IDEMPOTENCY_KEY_MAX = 255 };
+enum { DEPLOYMENT_META_MAX = 1000 };
 
 /*
  * The meta of a new deployment from the optional request body (NULL when none was sent): the
@@ -116,8 +116,6 @@ enum { DEPLOYMENT_META_MAX = 1000, IDEMPOTENCY_KEY_MAX = 255 };
  * it was not. Any other field is 400 naming it. On success *meta is a new reference.
  */
 enum err deployment_meta_from_body(const json_t *body, json_t **meta, struct resp *resp);
-/* True for 1 to 255 characters, each printable ASCII other than space (0x21-0x7e). */
-bool deployment_idempotency_key_valid(const char *key);
 
 /* Handlers (see routes.c). */
 enum err health_get(struct req *req, struct resp *resp);

@@ -25,7 +25,7 @@ const struct route project_routes[] = {
 	{"GET",  "/projects/{project}/deployments",   deployments_list_project, 0,        WINDOW},
 	{"GET",  "/deployments",                      deployments_list,         0,        FILTERS},
 	{"GET",  "/deployments/{deployment}",         deployments_get,          0,        NULL},
-	{"POST", "/deployments/{deployment}/cancel",  deployments_cancel,       0,        NULL},
+	{"POST", "/deployments/{deployment}/cancel",  deployments_cancel,       BODY_OPT, NULL},
 	{"POST", "/deployment/webhook",               webhook_post,             BODY_REQ, NULL},
 	{"GET",  "/users/{user}/stats",               stats_get,                0,        NULL},
 };

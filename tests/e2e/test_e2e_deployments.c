@@ -523,6 +523,28 @@ static void time_windows_are_exclusive_at_the_shown_precision(void **state)
 	    NULL);
 }
 
+/* Cancel takes no options; a body, when one is sent, is still checked like any other. */
+static void cancel_refuses_a_malformed_body(void **state)
+{
+	(void)state;
+	struct fixture_project p;
+	char path[96];
+
+	fixture_project(&p);
+	int64_t id = deploy(p.id, NULL);
+	snprintf(path, sizeof(path), "/deployments/%" PRId64 "/cancel", id);
+	struct reply r = post(PROJECT, path, "nope");
+	assert_error(&r, 400, "BadRequest");
+	reply_free(&r);
+	r = http(PROJECT, "POST", path, AUTH_TOKEN, "text/plain", "please", NULL);
+	assert_error(&r, 415, "UnsupportedMediaType");
+	reply_free(&r);
+	assert_int_equal(deployment_events(id, "deployment.cancelled"), 0);
+	r = post(PROJECT, path, "{}");
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+}
+
 static void cancel_moves_unfinished_deployments_to_cancelled(void **state)
 {
 	(void)state;
@@ -845,6 +867,7 @@ int main(void)
 	    cmocka_unit_test(project_list_is_newest_first_in_pages_of_8),
 	    cmocka_unit_test(all_deployments_filter_by_project_and_statuses),
 	    cmocka_unit_test(time_windows_are_exclusive_at_the_shown_precision),
+	    cmocka_unit_test(cancel_refuses_a_malformed_body),
 	    cmocka_unit_test(cancel_moves_unfinished_deployments_to_cancelled),
 	    cmocka_unit_test(idempotency_key_makes_a_retry_return_the_first),
 	    cmocka_unit_test(expired_keys_are_collected_by_later_creations),

@@ -112,21 +112,10 @@ static void idempotency_keys_are_short_printable_ascii(void **state)
 {
 	(void)state;
 	static struct fixture f;
-	char key[EVENT_KEY_MAX + 2];
+	char key[HTTP_IDEMPOTENCY_KEY_MAX + 2];
 
-	assert_true(event_key_valid("a"));
-	assert_true(event_key_valid("!~{}\"'0123-abc_XYZ"));
-	memset(key, 'k', EVENT_KEY_MAX);
-	key[EVENT_KEY_MAX] = '\0';
-	assert_true(event_key_valid(key));
-	key[EVENT_KEY_MAX] = 'k';
-	key[EVENT_KEY_MAX + 1] = '\0';
-	assert_false(event_key_valid(key));
-	assert_false(event_key_valid(""));
-	assert_false(event_key_valid("with space"));
-	assert_false(event_key_valid("tab\there"));
-	assert_false(event_key_valid("del\x7f"));
-	assert_false(event_key_valid("caf\xc3\xa9"));
+	memset(key, 'k', HTTP_IDEMPOTENCY_KEY_MAX + 1);
+	key[HTTP_IDEMPOTENCY_KEY_MAX + 1] = '\0';
 
 	expect_refusal(&f, "{\"name\": \"x\", \"payload\": {}}", "", "Idempotency-Key");
 	expect_refusal(&f, "{\"name\": \"x\", \"payload\": {}}", "two words", "Idempotency-Key");

@@ -114,28 +114,6 @@ static void meta_fields_are_bounded_strings(void **state)
 	assert_refused(body, "commitSha");
 }
 
-static void idempotency_keys_are_1_to_255_visible_ascii(void **state)
-{
-	(void)state;
-	char key[300];
-
-	assert_true(deployment_idempotency_key_valid("a"));
-	assert_true(deployment_idempotency_key_valid("0b1c7e5e-3f0a-4ad6-9a7e-0c6c2b8a4f11"));
-	for (int c = 0x21; c <= 0x7e; c++) {
-		key[0] = (char)c, key[1] = '\0';
-		assert_true(deployment_idempotency_key_valid(key));
-	}
-	memset(key, 'k', 255);
-	key[255] = '\0';
-	assert_true(deployment_idempotency_key_valid(key));
-	key[255] = 'k', key[256] = '\0';
-	assert_false(deployment_idempotency_key_valid(key));
-
-	const char *bad[] = {"", " ", "a b", "a\tb", "\x7f", "caf\xc3\xa9", "\x1f", "key\n"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(deployment_idempotency_key_valid(bad[i]));
-}
-
 static void deployment_json_has_every_field_in_order(void **state)
 {
 	(void)state;
@@ -177,7 +155,6 @@ int main(void)
 	    cmocka_unit_test(meta_is_what_was_sent_plus_trigger),
 	    cmocka_unit_test(meta_refuses_unknown_fields_naming_them),
 	    cmocka_unit_test(meta_fields_are_bounded_strings),
-	    cmocka_unit_test(idempotency_keys_are_1_to_255_visible_ascii),
 	    cmocka_unit_test(deployment_json_has_every_field_in_order),
 	};
 	return cmocka_run_group_tests_name("project: deployments", tests, NULL, NULL);
