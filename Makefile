@@ -197,7 +197,7 @@ lint:
 	@! git grep -nE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' -- '*.c' '*.h' || \
 		{ echo 'banned function (use snprintf, buf_*, parse_int64)'; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --std=c11 -Icommon $(COMMON_SRC) $(PROJECT_SRC) $(AGGREGATOR_SRC) \
+		--inline-suppr --std=c11 -Icommon --include=/usr/include/jansson.h $(COMMON_SRC) $(PROJECT_SRC) $(AGGREGATOR_SRC) \
 		$(DRAIN_SRC) $(PANELCTL_SRC)
 	clang-tidy --quiet $(COMMON_SRC) $(PROJECT_SRC) $(AGGREGATOR_SRC) $(DRAIN_SRC) \
 		$(PANELCTL_SRC) -- -std=c11 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS)

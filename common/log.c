@@ -53,6 +53,7 @@ static size_t put_escaped(char *out, size_t pos, size_t cap, const char *s)
 			out[pos++] = '\\';
 			out[pos++] = 'n';
 		} else if (c < 0x20 || c == 0x7f) {
+			/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a line, not a string */
 			memcpy(out + pos, "\\u00", 4);
 			out[pos + 4] = hex[c >> 4];
 			out[pos + 5] = hex[c & 15];
@@ -71,6 +72,7 @@ static size_t put_raw(char *out, size_t pos, size_t cap, const char *s)
 		return pos;
 	if (n > cap - pos - 1)
 		n = cap - pos - 1;
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): a line, not a string */
 	memcpy(out + pos, s, n);
 	return pos + n;
 }

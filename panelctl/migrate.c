@@ -184,7 +184,8 @@ static int plan_load(struct db *db, const char *dir, struct plan *p)
 		snprintf(m->applied_at, sizeof(m->applied_at), "%s", db_str(res, i, 3));
 	}
 	db_result_free(res);
-	qsort(p->items, p->n, sizeof(*p->items), by_version);
+	if (p->n > 1)
+		qsort(p->items, p->n, sizeof(*p->items), by_version);
 	return 0;
 }
 

@@ -45,25 +45,25 @@ enum field_type { FIELD_ID, FIELD_TEXT, FIELD_TEXT_OR_NULL, FIELD_TIME };
 
 struct field {
 	const char *name;
-	enum field_type type;
 	size_t max_len;
+	enum field_type type;
 	int unique; /* no two elements may share the value */
 };
 
 static const struct field user_fields[] = {
-    {"id",         FIELD_ID,   0,   1},
-    {"email",      FIELD_TEXT, 320, 1},
-    {"username",   FIELD_TEXT, 200, 1},
-    {"created_at", FIELD_TIME, 0,   0},
+    {"id",         0,   FIELD_ID,   1},
+    {"email",      320, FIELD_TEXT, 1},
+    {"username",   200, FIELD_TEXT, 1},
+    {"created_at", 0,   FIELD_TIME, 0},
 };
 
 static const struct field project_fields[] = {
-    {"id",         FIELD_ID,           0,    1},
-    {"name",       FIELD_TEXT,         200,  1},
-    {"url",        FIELD_TEXT_OR_NULL, 2048, 0},
-    {"user_id",    FIELD_ID,           0,    0},
-    {"app_secret", FIELD_TEXT,         200,  0},
-    {"created_at", FIELD_TIME,         0,    0},
+    {"id",         0,    FIELD_ID,           1},
+    {"name",       200,  FIELD_TEXT,         1},
+    {"url",        2048, FIELD_TEXT_OR_NULL, 0},
+    {"user_id",    0,    FIELD_ID,           0},
+    {"app_secret", 200,  FIELD_TEXT,         0},
+    {"created_at", 0,    FIELD_TIME,         0},
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))

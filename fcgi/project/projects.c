@@ -27,7 +27,7 @@ enum err projects_list(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
 	struct page_cursor cursor;
-	struct project_row p;
+	struct project_row p = {0};
 	char next[DB_INT64_LEN];
 	PGresult *res;
 	int64_t page;
@@ -56,7 +56,7 @@ enum err projects_list(struct req *req, struct resp *resp)
 enum err projects_get(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
-	struct project_row p;
+	struct project_row p = {0};
 	PGresult *res;
 	enum err rc = db_projects_get(&app->db, req->ids[0], &res);
 

@@ -51,7 +51,7 @@ static enum err row_status(const PGresult *res, int col, enum deployment_status 
 enum err webhook_post(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
-	enum deployment_status to, from;
+	enum deployment_status to = DEPLOYMENT_PENDING, from = DEPLOYMENT_PENDING;
 	char url[PROJECT_URL_MAX];
 	const char *status, *credential;
 	bool found, assign_url = false;
