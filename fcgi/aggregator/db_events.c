@@ -18,35 +18,50 @@
 	"                        'createdAt', api_time(e.created_at))::text"
 
 /*
- * A page of events of one shape (which filters narrow the rows), so each shape gets a plan that
- * walks its own index newest first: the primary key, events_name or events_project. The
- * parameters are the same for all: $1 the name and $2 the project (NULL for any), $3 and $4 the
- * window [from, to), $5 the offset, $6 a cursor's id (only older events; NULL for none, a bound
- * of the same index scan, so a cursor page costs what page 1 costs). The total is the sum of the counter shards for that name and
- * project ('' and 0 standing for any), or an exact count when a window is given.
+ * A page of events of one shape (which filters narrow the rows) and kind (with a time window or
+ * without), so that each gets a generic plan that walks its own index newest first: the primary
+ * key, events_name or events_project. (One statement for both kinds would let the window's
+ * range tempt the planner into events_created and a sort of every event.) The parameters are
+ * the same for all: $1 the name and $2 the project (NULL for any), $3 and $4 the window
+ * [from, to) (both NULL in the statements without one), $5 the offset, $6 a cursor's id (only
+ * older events; NULL for none: a bound of the same index scan, so a cursor page costs what
+ * page 1 costs). The total is the sum of the counter shards for that name and project ('' and
+ * 0 standing for any), or an exact count under a window. The eight events of the page are
+ * chosen first and only they are rendered. Row t also names the filters with their types, for
+ * the shapes that do not use them otherwise.
  */
 #define WINDOW                                                                                     \
 	"e.created_at >= coalesce($3::timestamptz, '-infinity') "                                  \
 	"AND e.created_at < coalesce($4::timestamptz, 'infinity')"
-#define PAGE_SQL(shape)                                                                            \
+#define NO_WINDOW "$3::timestamptz IS NULL AND $4::timestamptz IS NULL"
+#define COUNTED_TOTAL                                                                              \
+	"(SELECT coalesce(sum(c.n), 0)::bigint FROM event_counts c "                               \
+	" WHERE c.project_id = coalesce($2::bigint, 0) AND c.name = coalesce($1::text, ''))"
+#define PAGE_SQL(shape, window, total)                                                             \
 	"SELECT t.total, page.* "                                                                  \
-	"FROM (SELECT CASE WHEN $3::timestamptz IS NULL AND $4::timestamptz IS NULL "              \
-	"             THEN (SELECT coalesce(sum(c.n), 0)::bigint FROM event_counts c "             \
-	"                   WHERE c.project_id = coalesce($2::bigint, 0) "                         \
-	"                     AND c.name = coalesce($1::text, '')) "                               \
-	"             ELSE (SELECT count(*) FROM events e WHERE " shape " AND " WINDOW ") "        \
-	"             END AS total) t "                                                            \
-	"LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS " FROM events e "                               \
-	"                   WHERE " shape " AND " WINDOW                                           \
-	"                     AND e.id < coalesce($6::bigint, 9223372036854775807) "               \
-	"                   ORDER BY e.id DESC LIMIT 8 OFFSET $5) page ON true"
+	"FROM (SELECT " total " AS total, $1::text AS name, $2::bigint AS project_id) t "          \
+	"LEFT JOIN LATERAL (SELECT " EVENT_COLUMNS                                                 \
+	"                   FROM (SELECT * FROM events e "                                         \
+	"                         WHERE " shape " AND " window                                     \
+	"                           AND e.id < coalesce($6::bigint, 9223372036854775807) "         \
+	"                         ORDER BY e.id DESC LIMIT 8 OFFSET $5) e "                        \
+	"                   ORDER BY e.id DESC) page ON true"
+#define PAGE(shape) PAGE_SQL(shape, NO_WINDOW, COUNTED_TOTAL)
+#define PAGE_IN_WINDOW(shape)                                                                      \
+	PAGE_SQL(shape, WINDOW, "(SELECT count(*) FROM events e WHERE " shape " AND " WINDOW ")")
 
-static struct db_stmt page_all_stmt = DB_STMT("events_page_all", PAGE_SQL("true"), true);
-static struct db_stmt page_name_stmt = DB_STMT("events_page_name", PAGE_SQL("e.name = $1"), true);
-static struct db_stmt page_project_stmt =
-    DB_STMT("events_page_project", PAGE_SQL("e.project_id = $2"), true);
-static struct db_stmt page_project_name_stmt =
-    DB_STMT("events_page_project_name", PAGE_SQL("e.project_id = $2 AND e.name = $1"), true);
+/* [in a window][by project][by name] */
+static struct db_stmt page_stmts[2][2][2] = {
+    {{DB_STMT("events_page_all", PAGE("true"), true),
+      DB_STMT("events_page_name", PAGE("e.name = $1"), true)},
+     {DB_STMT("events_page_project", PAGE("e.project_id = $2"), true),
+      DB_STMT("events_page_project_name", PAGE("e.project_id = $2 AND e.name = $1"), true)}},
+    {{DB_STMT("events_window_all", PAGE_IN_WINDOW("true"), true),
+      DB_STMT("events_window_name", PAGE_IN_WINDOW("e.name = $1"), true)},
+     {DB_STMT("events_window_project", PAGE_IN_WINDOW("e.project_id = $2"), true),
+      DB_STMT("events_window_project_name", PAGE_IN_WINDOW("e.project_id = $2 AND e.name = $1"),
+              true)}                                                                       },
+};
 
 static struct db_stmt get_stmt =
     DB_STMT("events_get", "SELECT 0, " EVENT_COLUMNS " FROM events e WHERE e.id = $1", true);
@@ -103,9 +118,7 @@ enum err db_events_page(struct db *db, const struct event_filter *f, int64_t off
 	    db_param_int64(off, offset),
 	    after ? db_param_int64(last_id, after) : NULL,
 	};
-	struct db_stmt *shape = f->project_id
-	                            ? (f->name ? &page_project_name_stmt : &page_project_stmt)
-	                            : (f->name ? &page_name_stmt : &page_all_stmt);
+	struct db_stmt *shape = &page_stmts[f->from || f->to][f->project_id != 0][f->name != NULL];
 	return db_exec(db, shape, 6, params, res, NULL);
 }
 

@@ -194,8 +194,12 @@ static void drain_run(struct drain *d)
 		if (moved > stored)
 			log_info("%ld queued events were stored already; their rows were dropped",
 			         moved - stored);
-		/* A full batch means more is waiting: no wait before the next one. */
-		if (moved < d->cfg.batch_size)
+		/*
+		 * Claim again until a claim comes back empty: rows committed during this batch
+		 * may have sent no notification (producers notify only an idle drain, see
+		 * migrations/0008_notify_when_idle.up.sql).
+		 */
+		if (moved == 0)
 			wait_for_work(d);
 	}
 }

@@ -107,6 +107,10 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 /* The cursor of a row: its keyset as "microseconds.id". */
 #define CURSOR_COLUMN                                                                          \
 	"(extract(epoch FROM d.created_at) * 1000000)::bigint || '.' || d.id"
+/*
+ * The rows of the page are chosen first (the inner query walks the index and skips the offset)
+ * and only those eight are rendered, so a deep page does not format every row it skips.
+ */
 #define PAGE_SQL(shape)                                                                        \
 	"SELECT t.total, t.project_found, page.* "                                             \
 	"FROM (SELECT CASE WHEN $3::timestamptz IS NULL AND $4::timestamptz IS NULL "          \
@@ -116,9 +120,10 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 	"                   WHERE " shape " AND " WINDOW ") END AS total, "                    \
 	"             EXISTS (SELECT 1 FROM projects WHERE id = $1) AS project_found) t "      \
 	"LEFT JOIN LATERAL (SELECT " DEPLOYMENT_COLUMNS("d") ", " CURSOR_COLUMN                \
-	"                   FROM deployments d "                                               \
-	"                   WHERE " shape " AND " WINDOW " AND " KEYSET                        \
-	"                   ORDER BY d.created_at DESC, d.id DESC LIMIT 8 OFFSET $5) page ON true"
+	"                   FROM (SELECT * FROM deployments d "                                \
+	"                         WHERE " shape " AND " WINDOW " AND " KEYSET                  \
+	"                         ORDER BY d.created_at DESC, d.id DESC LIMIT 8 OFFSET $5) d " \
+	"                   ORDER BY d.created_at DESC, d.id DESC) page ON true"
 
 static struct db_stmt page_all_stmt =
 	DB_STMT("deployments_page_all", PAGE_SQL("true"), true);

@@ -20,16 +20,20 @@
 
 static struct db_stmt health_stmt = DB_STMT("health", "SELECT 1", true);
 
-/* $1 the offset; $2 NULL, or a cursor's id: only the projects after it. */
-static struct db_stmt page_stmt =
-    DB_STMT("projects_page",
-            "SELECT t.total, page.* "
-            "FROM (SELECT count(*) AS total FROM projects) t "
-            "LEFT JOIN LATERAL (SELECT " PROJECT_COLUMNS
-            "                   FROM projects p " LATEST_DEPLOYMENT
-            "                   WHERE p.id > coalesce($2::bigint, 0) "
-            "                   ORDER BY p.id LIMIT 8 OFFSET $1) page ON true",
-            true);
+/*
+ * $1 the offset; $2 NULL, or a cursor's id: only the projects after it. The eight projects of
+ * the page are chosen first, so the flags and latest deployment of skipped ones are never
+ * computed.
+ */
+static struct db_stmt page_stmt = DB_STMT(
+    "projects_page",
+    "SELECT t.total, page.* "
+    "FROM (SELECT count(*) AS total FROM projects) t "
+    "LEFT JOIN LATERAL (SELECT " PROJECT_COLUMNS "                   FROM (SELECT * FROM projects "
+    "                         WHERE id > coalesce($2::bigint, 0) "
+    "                         ORDER BY id LIMIT 8 OFFSET $1) p " LATEST_DEPLOYMENT
+    "                   ORDER BY p.id) page ON true",
+    true);
 
 static struct db_stmt get_stmt = DB_STMT(
     "projects_get",
