@@ -20,7 +20,12 @@ struct drain_config {
 	long max_attempts;    /* DRAIN_MAX_ATTEMPTS [5]: failed stores before a row is parked */
 	long backoff_base_ms; /* DRAIN_BACKOFF_BASE_MS [1000]: delay after the first failure */
 	long backoff_max_ms;  /* DRAIN_BACKOFF_MAX_MS [300000]: the longest delay */
-	long poll_ms;         /* DRAIN_POLL_MS [1000]: longest wait without a notification */
+	/*
+	 * DRAIN_POLL_MS [50]: longest wait without a notification. Producers notify only a drain
+	 * they believe idle (migration 0008), so a row committed just after an empty claim waits
+	 * for this poll; an empty claim costs one index probe.
+	 */
+	long poll_ms;
 };
 
 /* Fills cfg from the environment; exits with a log line on an invalid value. */

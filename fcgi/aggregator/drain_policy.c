@@ -16,7 +16,7 @@ void drain_config_load(struct drain_config *cfg)
 	cfg->backoff_base_ms = config_long("DRAIN_BACKOFF_BASE_MS", 1000, 1, 86400000);
 	cfg->backoff_max_ms = config_long("DRAIN_BACKOFF_MAX_MS", 300000, 1, 86400000);
 	/* The contract's promise: a lost notification delays nothing by more than a second. */
-	cfg->poll_ms = config_long("DRAIN_POLL_MS", 1000, 10, 1000);
+	cfg->poll_ms = config_long("DRAIN_POLL_MS", 50, 10, 1000);
 	if (cfg->backoff_max_ms < cfg->backoff_base_ms)
 		cfg->backoff_max_ms = cfg->backoff_base_ms;
 }
