@@ -111,8 +111,12 @@ E2E_LIB_OBJ := $(call obj,$(E2E_LIB_SRC))
 $(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_OBJ)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
 
-$(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o $(BUILD)/tests/fuzz/%.o: \
+$(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/soak/%.o: \
 	CPPFLAGS += -Itests/e2e -Ifcgi/project -Ifcgi/aggregator -Ipanelctl
+
+# The soak driver (make soak): the end-to-end helpers, run by tests/e2e/run like a suite.
+$(BUILD)/tests/soak_traffic: $(BUILD)/tests/soak/soak.o $(E2E_LIB_OBJ) $(COMMON_OBJ)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
 
 # libFuzzer targets (make fuzz, and a short run in make test): built with FUZZ=1.
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
@@ -180,6 +184,12 @@ bench:
 	$(MAKE) BUILD=build/bench BIN=build/bench/bin all
 	QUICK=$(QUICK) bench/run build/bench/bin \
 		$(if $(QUICK),build/bench/last-quick.md,build/bench/last-full.md docs/BENCHMARKS.md)
+
+# Ten minutes (SOAK_SECONDS) of mixed traffic on a throwaway stack, then a Postgres restart.
+soak:
+	scripts/install-deps test
+	$(MAKE) all $(BUILD)/tests/soak_traffic
+	tests/e2e/run $(BIN) $(BUILD)/tests soak_traffic
 
 check:
 	scripts/install-deps check

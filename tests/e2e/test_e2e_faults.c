@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "client.h"
 #include "deploy.h"
+#include "keepalive.h"
 
 enum { LOAD_THREADS = 6 };
 
@@ -44,42 +45,6 @@ struct load {
 	struct load_thread threads[LOAD_THREADS];
 };
 
-static size_t sink(char *data, size_t size, size_t n, void *b)
-{
-	return buf_append(b, data, size * n) ? 0 : size * n;
-}
-
-/* One request on a kept-alive handle; returns the status, or 0 when none came back. */
-static long request(CURL *c, enum service svc, const char *method, const char *path,
-                    struct buf *body)
-{
-	char url[256], auth[256];
-	struct curl_slist *h = NULL;
-
-	snprintf(url, sizeof(url), "%s%s", service_url(svc), path);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", service_token(svc));
-	h = curl_slist_append(h, auth);
-	h = curl_slist_append(h, "Expect:");
-	buf_reset(body);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-	if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
-	} else {
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	}
-	long status = 0;
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	buf_append(body, "", 0);
-	return status;
-}
-
 /* Creates, reads and lists in a loop, sorting the answers. */
 static void *load_run(void *arg)
 {
@@ -102,7 +67,7 @@ static void *load_run(void *arg)
 			snprintf(path, sizeof(path), "/projects/%" PRId64, l->project_id);
 		else
 			snprintf(path, sizeof(path), "/events?projectId=%" PRId64, l->project_id);
-		long status = request(c, svc, method, path, &body);
+		long status = keepalive_request(c, svc, method, path, NULL, NULL, &body);
 		if (status == 200 || status == 201) {
 			t->ok++;
 		} else if (status == 503 && strstr(body.data, "\"name\":\"ServiceUnavailable\"")) {
