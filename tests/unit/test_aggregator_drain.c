@@ -29,7 +29,7 @@ static void defaults_and_environment(void **state)
 	assert_int_equal(cfg.max_attempts, 5);
 	assert_int_equal(cfg.backoff_base_ms, 1000);
 	assert_int_equal(cfg.backoff_max_ms, 300000);
-	assert_int_equal(cfg.poll_ms, 1000);
+	assert_int_equal(cfg.poll_ms, 50);
 
 	setenv("DRAIN_BATCH_SIZE", "250", 1);
 	setenv("DRAIN_MAX_ATTEMPTS", "3", 1);
