@@ -179,9 +179,13 @@ fuzz-smoke:
 
 # Its own stack and build (build/bench), never bin/ or build/release. QUICK=1 runs the short
 # version; a full run also writes its report into docs/BENCHMARKS.md.
+# What an ETag costs, measured by make bench.
+$(BUILD)/bench/etag_cost: $(BUILD)/bench/etag_cost.o $(COMMON_OBJ)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+
 bench:
 	scripts/install-deps bench
-	$(MAKE) BUILD=build/bench BIN=build/bench/bin all
+	$(MAKE) BUILD=build/bench BIN=build/bench/bin all build/bench/bench/etag_cost
 	QUICK=$(QUICK) bench/run build/bench/bin \
 		$(if $(QUICK),build/bench/last-quick.md,build/bench/last-full.md docs/BENCHMARKS.md)
 
