@@ -221,8 +221,14 @@ static void workers_killed_under_load(void **state)
 	}
 	sleep(1);
 	struct tally t = load_stop(&l);
-	/* At most the requests the five killed workers held failed. */
-	assert_true(t.other + t.unavailable <= 5);
+	/*
+	 * Only the requests the killed workers held failed: the one each was answering, and those
+	 * lighttpd had already queued on its socket (it spreads six clients over four workers, so
+	 * up to two) or sent to it in the instant before it noticed the death.
+	 */
+	if (t.other + t.unavailable > 3 * 5)
+		fail_msg("%ld failures for 5 killed workers (%ld JSON 503s), e.g. %s",
+		         t.other + t.unavailable, t.unavailable, t.other_example);
 	assert_true(t.ok > 100);
 	assert_true(wait_until(workers_back, &workers, 30000));
 	assert_true(wait_until(serving, &p.id, 30000));
