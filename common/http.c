@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "config.h"
 #include "log.h"
 #include "metrics.h"
 #include "route.h"
@@ -188,6 +189,37 @@ void resp_render_error(struct resp *resp, enum err e)
 	json_decref(body);
 	resp->status = err_status(e);
 	resp->content_type = NULL;
+}
+
+enum err resp_health(struct resp *resp, enum err database, json_t *details)
+{
+	if (database) {
+		json_decref(details);
+		return resp_json(resp, 503,
+		                 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable",
+		                           "database", "down", "name", err_name(ERR_UNAVAILABLE),
+		                           "message", err_default_message(ERR_UNAVAILABLE)));
+	}
+	json_t *body = json_pack("{s:s, s:s}", "status", "ok", "database", "ok");
+	if (details)
+		json_object_update(body, details);
+	json_decref(details);
+	return resp_json(resp, 200, body);
+}
+
+void http_document_load(struct buf *doc, const char *name)
+{
+	char path[4096];
+
+	*doc = (struct buf)BUF_INIT(4 * 1024 * 1024);
+	snprintf(path, sizeof(path), "%s/docs/%s", config_str("PANEL_ROOT", "."), name);
+	if (buf_read_file(doc, path))
+		log_warn("cannot read %s; /openapi.yaml will be empty", path);
+}
+
+enum err resp_document(struct resp *resp, const struct buf *doc)
+{
+	return resp_text(resp, 200, "application/yaml", doc->data ? doc->data : "", doc->len);
 }
 
 void resp_reset(struct resp *resp)

@@ -89,6 +89,19 @@ enum err resp_error(struct resp *resp, enum err e, const char *fmt, ...)
 /* Renders resp->message as the JSON error body of e (used by the dispatcher). */
 void resp_render_error(struct resp *resp, enum err e);
 
+/*
+ * The answer of GET /health: 200 {"status": "ok", "database": "ok", ...details} when database is
+ * ERR_OK, else 503 {"status": "unavailable", "database": "down", "name", "message"}. Steals
+ * details (an object, or NULL).
+ */
+enum err resp_health(struct resp *resp, enum err database, json_t *details);
+
+/* Reads docs/<name> under $PANEL_ROOT into doc, for GET /openapi.yaml; warns when it cannot. */
+void http_document_load(struct buf *doc, const char *name);
+
+/* Answers a document read by http_document_load() as application/yaml. */
+enum err resp_document(struct resp *resp, const struct buf *doc);
+
 /* Clears a response for reuse, keeping its buffers' memory. */
 void resp_reset(struct resp *resp);
 

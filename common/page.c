@@ -111,7 +111,7 @@ static void add_link(struct buf *b, const struct req *req, int64_t page, const c
 	buf_printf(b, "page=%lld>; rel=\"%s\"", (long long)page, rel);
 }
 
-void page_headers(const struct req *req, int64_t page, int64_t total, struct resp *resp)
+static void page_headers(const struct req *req, int64_t page, int64_t total, struct resp *resp)
 {
 	struct buf link = BUF_INIT(0);
 	int64_t last = total > 0 ? (total + PAGE_SIZE - 1) / PAGE_SIZE : 1;
@@ -153,8 +153,8 @@ enum err page_cursor_parse(const struct req *req, int nkeys, struct page_cursor 
 	return ERR_OK;
 }
 
-void page_cursor_headers(const struct req *req, const char *next_cursor, int64_t total,
-                         struct resp *resp)
+static void cursor_headers(const struct req *req, const char *next_cursor, int64_t total,
+                           struct resp *resp)
 {
 	struct buf link = BUF_INIT(0);
 
@@ -169,4 +169,14 @@ void page_cursor_headers(const struct req *req, const char *next_cursor, int64_t
 	buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
 	           (long long)total);
 	buf_free(&link);
+}
+
+void page_list_headers(const struct req *req, int64_t page, const struct page_cursor *c,
+                       size_t rows, const char *last_key, int64_t total, struct resp *resp)
+{
+	if (!c->used)
+		page_headers(req, page, total, resp);
+	else
+		/* A full page may have more after it; a shorter one ends the walk. */
+		cursor_headers(req, rows == PAGE_SIZE ? last_key : NULL, total, resp);
 }

@@ -6,6 +6,7 @@
 #define PANEL_PAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -40,12 +41,6 @@ enum err page_filter_window(const struct req *req, const char **from, const char
                             struct resp *resp);
 
 /*
- * Adds X-Total-Count and Link for page of a list of total items at req->path: first and last
- * always, prev and next where they exist. Every query parameter but `page` is kept, in order.
- */
-void page_headers(const struct req *req, int64_t page, int64_t total, struct resp *resp);
-
-/*
  * Keyset pagination, beside `page`: `cursor` names the last item of the page before, so every
  * page costs the same however deep it is. A cursor is opaque to clients (they take it from a
  * Link header); it holds nkeys integers, the sort key of that item, as "k1" or "k1.k2".
@@ -66,11 +61,13 @@ enum err page_cursor_parse(const struct req *req, int nkeys, struct page_cursor 
                            struct resp *resp);
 
 /*
- * Adds X-Total-Count and Link for a page reached by cursor: first (an empty cursor) always,
- * next when next_cursor is not NULL (the page was full). No prev or last: a keyset walk only
- * goes forward. Every query parameter but `page` and `cursor` is kept, in order.
+ * Adds X-Total-Count and Link to a list answer of total items at req->path, for the way the
+ * request walked the list. By page number: first and last always, prev and next where they
+ * exist. By cursor (c->used): first (an empty cursor) always, and next, carrying last_key (the
+ * cursor of the page's last row), when the page has all PAGE_SIZE rows; no prev or last, as a
+ * keyset walk only goes forward. Every other query parameter is kept, in order.
  */
-void page_cursor_headers(const struct req *req, const char *next_cursor, int64_t total,
-                         struct resp *resp);
+void page_list_headers(const struct req *req, int64_t page, const struct page_cursor *c,
+                       size_t rows, const char *last_key, int64_t total, struct resp *resp);
 
 #endif

@@ -168,22 +168,17 @@ enum err events_page_answer(struct req *req, const struct event_filter *f, int64
 	if (rc)
 		return rc;
 	/* The rows are JSON already (see struct event_row): the list is their concatenation. */
+	size_t rows = 0;
 	buf_puts(&resp->body, "[");
 	for (int i = 0; i < db_ntuples(res); i++) {
 		if (!db_event_row(res, i, &e))
 			continue;
-		if (resp->body.len > 1)
-			buf_puts(&resp->body, ",");
+		buf_puts(&resp->body, rows++ ? "," : "");
 		buf_puts(&resp->body, e.json);
 	}
 	buf_puts(&resp->body, "]");
-	if (cursor.used)
-		/* A full page may have more after it; a shorter one ends the walk. */
-		page_cursor_headers(
-		    req, db_ntuples(res) == PAGE_SIZE && e.id ? db_param_int64(next, e.id) : NULL,
-		    db_events_total(res), resp);
-	else
-		page_headers(req, page, db_events_total(res), resp);
+	page_list_headers(req, page, &cursor, rows, db_param_int64(next, e.id),
+	                  db_events_total(res), resp);
 	db_result_free(res);
 	resp->status = 200;
 	return ERR_OK;

@@ -2,8 +2,6 @@
  * The aggregator's FastCGI worker: configuration, then the accept loop. lighttpd spawns a pool
  * of these; each holds one database connection taken under the panel_aggregator role.
  */
-#include <stdio.h>
-
 #include "aggregator.h"
 #include "config.h"
 #include "http.h"
@@ -13,16 +11,12 @@
 int main(void)
 {
 	static struct aggregator_app app;
-	char path[4096];
 
 	log_init("aggregator");
 	app.db.url = config_database_url();
 	app.db.role = "panel_aggregator";
 	app.db.app_name = "aggregator-fcgi";
-	app.openapi = (struct buf)BUF_INIT(4 * 1024 * 1024);
-	snprintf(path, sizeof(path), "%s/docs/aggregator-api.yaml", config_str("PANEL_ROOT", "."));
-	if (buf_read_file(&app.openapi, path))
-		log_warn("cannot read %s; /openapi.yaml will be empty", path);
+	http_document_load(&app.openapi, "aggregator-api.yaml");
 
 	/* Connect now so the first request does not pay for it; a failure is retried per request. */
 	db_connect(&app.db);

@@ -197,15 +197,10 @@ static enum err list(struct req *req, struct resp *resp, int64_t project_id, boo
 	for (int i = 0; i < db_ntuples(res); i++)
 		if (db_deployment_row(res, i, 2, &d))
 			json_array_append_new(array, deployment_to_json(&d));
-	if (cursor.used)
-		/* A full page may have more after it; a shorter one ends the walk. */
-		page_cursor_headers(req,
-		                    json_array_size(array) == PAGE_SIZE
-		                        ? db_str(res, PAGE_SIZE - 1, DEPLOYMENT_CURSOR_COL)
-		                        : NULL,
-		                    db_page_total(res), resp);
-	else
-		page_headers(req, page, db_page_total(res), resp);
+	size_t rows = json_array_size(array);
+	page_list_headers(req, page, &cursor, rows,
+	                  rows ? db_str(res, (int)rows - 1, DEPLOYMENT_CURSOR_COL) : NULL,
+	                  db_page_total(res), resp);
 	db_result_free(res);
 	return resp_json(resp, 200, array);
 }

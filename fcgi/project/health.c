@@ -9,19 +9,13 @@
 enum err health_get(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
-
-	if (db_health(&app->db))
-		return resp_json(resp, 503,
-		                 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable",
-		                           "database", "down", "name", err_name(ERR_UNAVAILABLE),
-		                           "message", err_default_message(ERR_UNAVAILABLE)));
-	return resp_json(resp, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
+	return resp_health(resp, db_health(&app->db), NULL);
 }
 
 enum err openapi_get(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
-	return resp_text(resp, 200, "application/yaml", app->openapi.data, app->openapi.len);
+	return resp_document(resp, &app->openapi);
 }
 
 enum err metrics_get(struct req *req, struct resp *resp)

@@ -42,13 +42,8 @@ enum err projects_list(struct req *req, struct resp *resp)
 	for (int i = 0; i < db_ntuples(res); i++)
 		if (db_project_row(res, i, &p))
 			json_array_append_new(list, project_to_json(&p));
-	if (cursor.used)
-		/* A full page may have more after it; a shorter one ends the walk. */
-		page_cursor_headers(
-		    req, json_array_size(list) == PAGE_SIZE ? db_param_int64(next, p.id) : NULL,
-		    db_page_total(res), resp);
-	else
-		page_headers(req, page, db_page_total(res), resp);
+	page_list_headers(req, page, &cursor, json_array_size(list), db_param_int64(next, p.id),
+	                  db_page_total(res), resp);
 	db_result_free(res);
 	return resp_json(resp, 200, list);
 }

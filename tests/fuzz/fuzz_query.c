@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(!text || parse_rfc3339(text, &a) == 0);
 			FUZZ_ASSERT(!to || parse_rfc3339(to, &b) == 0);
 		}
-		page_headers(&req, 3, 100, &resp);
+		const struct page_cursor by_page = {0};
+		page_list_headers(&req, 3, &by_page, 0, NULL, 100, &resp);
 		/* Links carry no raw control characters, whatever the query held. */
 		for (size_t i = 0; i < resp.headers.len; i++)
 			FUZZ_ASSERT((unsigned char)resp.headers.data[i] >= 0x20 ||

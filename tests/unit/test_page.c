@@ -48,7 +48,8 @@ static void pages_are_bounded(void **state)
 static const char *links(const char *query, int64_t page, int64_t total)
 {
 	struct fixture *f = request("/deployments", query);
-	page_headers(&f->req, page, total, &f->resp);
+	const struct page_cursor by_page = {0};
+	page_list_headers(&f->req, page, &by_page, 0, NULL, total, &f->resp);
 	return f->resp.headers.data;
 }
 
@@ -159,7 +160,9 @@ static void cursors_hold_their_keys_and_refuse_anything_else(void **state)
 static const char *cursor_links(const char *query, const char *next, int64_t total)
 {
 	struct fixture *f = request("/deployments", query);
-	page_cursor_headers(&f->req, next, total, &f->resp);
+	const struct page_cursor by_cursor = {.used = true};
+	page_list_headers(&f->req, 1, &by_cursor, next ? PAGE_SIZE : PAGE_SIZE - 1, next, total,
+	                  &f->resp);
 	return f->resp.headers.data;
 }
 
