@@ -233,7 +233,8 @@ static void steady_mixed_traffic_loses_nothing(void **state)
 	    stored(r, "project.url_assigned"),
 	    sql_int("SELECT count(*) FROM projects WHERE url IS NOT NULL AND id IN (%s)",
 	            project_list(r)));
-	assert_int_equal(sql_int("SELECT count(event_id) - count(DISTINCT event_id) FROM events"), 0);
+	assert_int_equal(sql_int("SELECT count(event_id) - count(DISTINCT event_id) FROM events"),
+	                 0);
 	assert_int_equal(sql_int("SELECT count(*) FROM events_dead"), 0);
 	free(r);
 }
