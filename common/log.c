@@ -20,9 +20,12 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 void log_init(const char *service)
 {
 	const char *level = getenv("LOG_LEVEL");
+
 	log_service = service;
-	if (level && strcmp(level, "debug") == 0)
-		log_min_level = LOG_DEBUG;
+	log_min_level = LOG_INFO;
+	for (size_t i = 0; level && i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(level, level_names[i]) == 0)
+			log_min_level = (enum log_level)i;
 }
 
 void log_set_request_id(const char *request_id)
@@ -32,11 +35,6 @@ void log_set_request_id(const char *request_id)
 		return;
 	}
 	snprintf(log_request_id, sizeof(log_request_id), "%s", request_id);
-}
-
-void log_set_level(enum log_level min_level)
-{
-	log_min_level = min_level;
 }
 
 /* Appends s to out as the inside of a JSON string, truncating rather than overflowing. */

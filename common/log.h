@@ -8,12 +8,13 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-/* Names the process in every line; service is borrowed and must outlive the process. */
+/*
+ * Names the process in every line (service is borrowed and must outlive the process), and
+ * takes the lowest level written from LOG_LEVEL (debug, info, warn, error; default info).
+ */
 void log_init(const char *service);
 /* Sets the request id stamped on the following lines (NULL clears it); copied. */
 void log_set_request_id(const char *request_id);
-/* Lines below min_level are dropped (default LOG_INFO; LOG_LEVEL=debug lowers it). */
-void log_set_level(enum log_level min_level);
 
 void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -72,10 +72,10 @@ enum err events_get(struct req *req, struct resp *resp);
 enum err activity_list(struct req *req, struct resp *resp);
 
 /* Database (db_*.c). Results belong to the caller (db_result_free). */
-/* Queue depth and the age of the oldest queued event in seconds (0 when empty). */
-enum err db_queue_stats(struct db *db, int64_t *depth, double *oldest_age);
-
-/* What /metrics reports of the outbox and the events (counters are since the schema began). */
+/*
+ * What /health and /metrics report of the outbox and the events (counters are since the schema
+ * began).
+ */
 struct outbox_stats {
 	int64_t depth;     /* rows waiting in event_queue */
 	double oldest_age; /* seconds the oldest of them has waited, 0 when none */

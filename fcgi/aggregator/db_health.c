@@ -7,12 +7,6 @@
 
 #include "aggregator.h"
 
-static struct db_stmt queue_stats_stmt =
-    DB_STMT("queue_stats",
-            "SELECT count(*), coalesce(extract(epoch FROM now() - min(enqueued_at)), 0) "
-            "FROM event_queue",
-            true);
-
 static struct db_stmt outbox_stats_stmt = DB_STMT(
     "outbox_stats",
     "SELECT q.depth, q.age, "
@@ -36,19 +30,6 @@ enum err db_outbox_stats(struct db *db, struct outbox_stats *out)
 	out->drained = db_int64(res, 0, 2);
 	out->stored = db_int64(res, 0, 3);
 	out->dead = db_int64(res, 0, 4);
-	PQclear(res);
-	return ERR_OK;
-}
-
-enum err db_queue_stats(struct db *db, int64_t *depth, double *oldest_age)
-{
-	PGresult *res;
-	enum err rc = db_exec(db, &queue_stats_stmt, 0, NULL, &res, NULL);
-
-	if (rc)
-		return rc;
-	*depth = db_int64(res, 0, 0);
-	*oldest_age = strtod(db_str(res, 0, 1), NULL);
 	PQclear(res);
 	return ERR_OK;
 }

@@ -9,14 +9,13 @@
 enum err health_get(struct req *req, struct resp *resp)
 {
 	struct aggregator_app *app = req->app;
-	int64_t depth;
-	double age;
+	struct outbox_stats st;
 
-	enum err rc = db_queue_stats(&app->db, &depth, &age);
+	enum err rc = db_outbox_stats(&app->db, &st);
 	return resp_health(resp, rc,
 	                   rc ? NULL
-	                      : json_pack("{s:{s:I, s:f}}", "queue", "depth", (json_int_t)depth,
-	                                  "oldestAgeSeconds", age));
+	                      : json_pack("{s:{s:I, s:f}}", "queue", "depth", (json_int_t)st.depth,
+	                                  "oldestAgeSeconds", st.oldest_age));
 }
 
 enum err openapi_get(struct req *req, struct resp *resp)

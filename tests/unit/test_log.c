@@ -1,6 +1,7 @@
 /* common/log.c: one valid JSON object per line, with the request id, whatever the message. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,11 +79,30 @@ static void long_messages_are_cut_but_stay_valid(void **state)
 	json_decref(line);
 }
 
+static void emit_at_warn(void)
+{
+	setenv("LOG_LEVEL", "warn", 1);
+	log_init("unit");
+	log_info("dropped at warn");
+	log_warn("kept at warn");
+	unsetenv("LOG_LEVEL");
+	log_init("unit");
+}
+
+static void log_level_names_the_lowest_level_written(void **state)
+{
+	(void)state;
+	char *out = capture(emit_at_warn);
+	assert_null(strstr(out, "dropped at warn"));
+	assert_non_null(strstr(out, "kept at warn"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(lines_are_json_objects),
 	    cmocka_unit_test(long_messages_are_cut_but_stay_valid),
+	    cmocka_unit_test(log_level_names_the_lowest_level_written),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
