@@ -32,12 +32,14 @@ LDFLAGS    = $(OPT)
 
 COMMON_SRC     := $(wildcard common/*.c)
 PROJECT_SRC    := $(wildcard fcgi/project/*.c)
-# The aggregator directory holds two programs: the FastCGI app and the drain worker
-# (drain*.c and its SQL, db_drain.c).
+# The aggregator directory holds the FastCGI app and the drain worker (drain*.c and its SQL,
+# db_drain.c); drain.c is the drain's main().
 AGG_ALL        := $(wildcard fcgi/aggregator/*.c)
 DRAIN_SRC      := $(filter fcgi/aggregator/drain%.c fcgi/aggregator/db_drain.c,$(AGG_ALL))
 AGGREGATOR_SRC := $(filter-out $(DRAIN_SRC),$(AGG_ALL))
 PANELCTL_SRC   := $(wildcard panelctl/*.c)
+# Everything the programs are built from, for the linters.
+C_SRC          := $(COMMON_SRC) fcgi/main.c $(PROJECT_SRC) $(AGG_ALL) $(PANELCTL_SRC)
 UNIT_SRC       := $(wildcard tests/unit/test_*.c)
 E2E_SRC        := $(wildcard tests/e2e/test_*.c)
 E2E_LIB_SRC    := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
@@ -52,7 +54,24 @@ else
 Q := @
 say = @echo '  $(1) $(2)';
 endif
-COMMON_OBJ := $(call obj,$(COMMON_SRC))
+
+# Each directory of code is a static library, so a program or test links only the objects it
+# uses: common/ alone needs no FastCGI (only common/http.c includes fcgiapp.h), so the drain,
+# panelctl and the unit tests link without libfcgi. Both FastCGI programs share fcgi/main.c;
+# the service's library (its routes.c defines panel_service) makes it one or the other.
+COMMON_LIB     := $(BUILD)/libcommon.a
+PROJECT_LIB    := $(BUILD)/libproject.a
+AGGREGATOR_LIB := $(BUILD)/libaggregator.a
+PANELCTL_LIB   := $(BUILD)/libpanelctl.a
+$(COMMON_LIB): $(call obj,$(COMMON_SRC))
+$(PROJECT_LIB): $(call obj,$(PROJECT_SRC))
+$(AGGREGATOR_LIB): $(call obj,$(filter-out %/drain.c,$(AGG_ALL)))
+$(PANELCTL_LIB): $(call obj,$(filter-out %/main.c,$(PANELCTL_SRC)))
+$(BUILD)/%.a:
+	@mkdir -p $(@D)
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+LINK = $(call say,LD,$@)mkdir -p $(@D) && $(CC) $(LDFLAGS) -o $@ $^
 
 PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $(BIN)/panelctl
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -80,56 +99,53 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BIN)/project-fcgi: $(call obj,$(PROJECT_SRC)) $(COMMON_OBJ)
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+$(BIN)/project-fcgi: $(BUILD)/fcgi/main.o $(PROJECT_LIB) $(COMMON_LIB)
+	$(LINK) -lfcgi $(PKG_LIBS)
+$(BIN)/aggregator-fcgi: $(BUILD)/fcgi/main.o $(AGGREGATOR_LIB) $(COMMON_LIB)
+	$(LINK) -lfcgi $(PKG_LIBS)
+$(BIN)/aggregator-drain: $(BUILD)/fcgi/aggregator/drain.o $(AGGREGATOR_LIB) $(COMMON_LIB)
+	$(LINK) $(PKG_LIBS)
+$(BIN)/panelctl: $(BUILD)/panelctl/main.o $(PANELCTL_LIB) $(COMMON_LIB)
+	$(LINK) $(PKG_LIBS)
 
-$(BIN)/aggregator-fcgi: $(call obj,$(AGGREGATOR_SRC)) $(COMMON_OBJ)
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
-
-$(BIN)/aggregator-drain: $(call obj,$(DRAIN_SRC)) $(COMMON_OBJ)
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
-
-$(BIN)/panelctl: $(call obj,$(PANELCTL_SRC)) $(COMMON_OBJ)
-	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
-
-# A unit test links the module it mirrors through the common objects and, for service code,
-# that service's objects without its main.c.
-SERVICE_OBJ := $(call obj,$(filter-out %/main.c,$(PROJECT_SRC)))
-AGG_SERVICE_OBJ := $(call obj,$(filter-out %/main.c %/drain.c,$(AGG_ALL)))
-$(BUILD)/tests/test_project_%: $(BUILD)/tests/unit/test_project_%.o $(SERVICE_OBJ) $(COMMON_OBJ)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
-$(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o $(AGG_SERVICE_OBJ) $(COMMON_OBJ)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_OBJ)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lfcgi $(PKG_LIBS)
+# A unit test links the library of the code it mirrors (test_project_* the project service's,
+# test_aggregator_* the aggregator's, test_panelctl_* panelctl's) and common/. Only test_http,
+# which tests the FastCGI side itself, links libfcgi.
+$(BUILD)/tests/test_project_%: $(BUILD)/tests/unit/test_project_%.o $(PROJECT_LIB) $(COMMON_LIB)
+	$(LINK) -lcmocka $(PKG_LIBS)
+$(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o $(AGGREGATOR_LIB) \
+		$(COMMON_LIB)
+	$(LINK) -lcmocka $(PKG_LIBS)
+$(BUILD)/tests/test_panelctl_%: $(BUILD)/tests/unit/test_panelctl_%.o $(PANELCTL_LIB) $(COMMON_LIB)
+	$(LINK) -lcmocka $(PKG_LIBS)
+$(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(COMMON_LIB)
+	$(LINK) -lcmocka -lfcgi $(PKG_LIBS)
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_LIB)
+	$(LINK) -lcmocka $(PKG_LIBS)
 
 E2E_LIB_OBJ := $(call obj,$(E2E_LIB_SRC))
-$(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_OBJ)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
+$(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_LIB)
+	$(LINK) -lcmocka -lcurl -lpthread $(PKG_LIBS)
 
 $(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/soak/%.o: \
 	CPPFLAGS += -Itests/e2e -Ifcgi/project -Ifcgi/aggregator -Ipanelctl
 
 # The soak driver (make soak): the end-to-end helpers, run by tests/e2e/run like a suite.
-$(BUILD)/tests/soak_traffic: $(BUILD)/tests/soak/soak.o $(E2E_LIB_OBJ) $(COMMON_OBJ)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lcurl -lpthread -lfcgi $(PKG_LIBS)
+$(BUILD)/tests/soak_traffic: $(BUILD)/tests/soak/soak.o $(E2E_LIB_OBJ) $(COMMON_LIB)
+	$(LINK) -lcmocka -lcurl -lpthread $(PKG_LIBS)
 
 # libFuzzer targets (make fuzz, and a short run in make test): built with FUZZ=1.
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 300
-# fuzz_project_* and fuzz_aggregator_* link that service's code; the others common/ and panelctl.
-FUZZ_LINK = @mkdir -p $(@D); $(call say,LD,$@)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ -lfcgi $(PKG_LIBS)
-$(BUILD)/fuzz/fuzz_project_%: $(BUILD)/tests/fuzz/fuzz_project_%.o $(SERVICE_OBJ) $(COMMON_OBJ)
+# fuzz_project_* and fuzz_aggregator_* link that service's code; the others panelctl's and common/.
+FUZZ_LINK = $(LINK) -fsanitize=fuzzer $(PKG_LIBS)
+$(BUILD)/fuzz/fuzz_project_%: $(BUILD)/tests/fuzz/fuzz_project_%.o $(PROJECT_LIB) $(COMMON_LIB)
 	$(FUZZ_LINK)
-$(BUILD)/fuzz/fuzz_aggregator_%: $(BUILD)/tests/fuzz/fuzz_aggregator_%.o $(AGG_SERVICE_OBJ) $(COMMON_OBJ)
+$(BUILD)/fuzz/fuzz_aggregator_%: $(BUILD)/tests/fuzz/fuzz_aggregator_%.o $(AGGREGATOR_LIB) \
+		$(COMMON_LIB)
 	$(FUZZ_LINK)
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
-		$(call obj,$(filter-out %/main.c,$(PANELCTL_SRC))) $(COMMON_OBJ)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(PANELCTL_LIB) $(COMMON_LIB)
 	$(FUZZ_LINK)
 fuzzers: $(FUZZERS)
 
@@ -180,8 +196,8 @@ fuzz-smoke:
 # Its own stack and build (build/bench), never bin/ or build/release. QUICK=1 runs the short
 # version; a full run also writes its report into docs/BENCHMARKS.md.
 # What an ETag costs, measured by make bench.
-$(BUILD)/bench/etag_cost: $(BUILD)/bench/etag_cost.o $(COMMON_OBJ)
-	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ -lfcgi $(PKG_LIBS)
+$(BUILD)/bench/etag_cost: $(BUILD)/bench/etag_cost.o $(COMMON_LIB)
+	$(LINK) $(PKG_LIBS)
 
 bench:
 	scripts/install-deps bench
@@ -210,11 +226,11 @@ format-check:
 lint:
 	@! git grep -nE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' -- '*.c' '*.h' || \
 		{ echo 'banned function (use snprintf, buf_*, parse_int64)'; exit 1; }
+	@! git grep -n '#include <fcgiapp\.h>' -- '*.c' '*.h' ':!common/http.c' || \
+		{ echo 'only common/http.c may include fcgiapp.h'; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --std=c11 -Icommon --include=/usr/include/jansson.h $(COMMON_SRC) $(PROJECT_SRC) $(AGGREGATOR_SRC) \
-		$(DRAIN_SRC) $(PANELCTL_SRC)
-	clang-tidy --quiet $(COMMON_SRC) $(PROJECT_SRC) $(AGGREGATOR_SRC) $(DRAIN_SRC) \
-		$(PANELCTL_SRC) -- -std=c11 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS)
+		--inline-suppr --std=c11 -Icommon --include=/usr/include/jansson.h $(C_SRC)
+	clang-tidy --quiet $(C_SRC) -- -std=c11 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS)
 
 lint-compose:
 	docker-compose -f docker-compose.yml config -q

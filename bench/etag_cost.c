@@ -1,14 +1,16 @@
 /*
  * make bench: what a strong ETag costs. Renders a typical list answer (eight deployments with
  * their Link and X-Total-Count headers, as the service sends them) and times
- * resp_conditional() on it: hashing headers and body, formatting the tag, comparing it with
+ * etag_apply() on it: hashing headers and body, formatting the tag, comparing it with
  * If-None-Match. Prints one line bench/run puts in docs/BENCHMARKS.md.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "http.h"
+#include "etag.h"
+#include "req.h"
+#include "resp.h"
 
 static double now_ns(void)
 {
@@ -50,7 +52,7 @@ int main(void)
 			buf_reset(&resp.body);
 			buf_append(&resp.body, body.data, body.len);
 			if (with_tag)
-				resp_conditional(&req, &resp);
+				etag_apply(&req, &resp);
 		}
 		double per = (now_ns() - t0) / ROUNDS;
 		best[with_tag] = per < best[with_tag] ? per : best[with_tag];

@@ -251,6 +251,16 @@ enum err db_query(struct db *db, const char *sql, int nparams, const char *const
 	return rc;
 }
 
+enum err db_ping(struct db *db)
+{
+	static struct db_stmt ping_stmt = DB_STMT("ping", "SELECT 1", true);
+	PGresult *res;
+	enum err rc = db_exec(db, &ping_stmt, 0, NULL, &res, NULL);
+
+	PQclear(res);
+	return rc;
+}
+
 void db_result_free(PGresult *res)
 {
 	PQclear(res);

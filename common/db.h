@@ -51,6 +51,9 @@ enum err db_connect(struct db *db);
 /* Closes the connection; the next db_connect() opens a new one. */
 void db_close(struct db *db);
 
+/* Proves the database answers (one trivial statement): ERR_OK, or the failure's outcome. */
+enum err db_ping(struct db *db);
+
 /*
  * Runs a prepared statement with text parameters (NULL for SQL NULL). On success *out is the
  * result (caller frees with PQclear). A statement marked retry_safe is retried once on a fresh

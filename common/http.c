@@ -7,19 +7,17 @@
 
 #include <fcgiapp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
-#include <xxhash.h>
 
-#include "config.h"
+#include "etag.h"
 #include "log.h"
 #include "metrics.h"
+#include "resp.h"
 #include "route.h"
+#include "service.h"
 
 static volatile sig_atomic_t http_stopping;
 
@@ -42,34 +40,13 @@ bool http_request_id_valid(const char *id)
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '_' || c == '-'))
 			return false;
-		if (n == HTTP_REQUEST_ID_MAX)
+		if (n == REQ_ID_MAX)
 			return false;
 	}
 	return n > 0;
 }
 
-enum err http_idempotency_key(const struct req *req, const char **key, struct resp *resp)
-{
-	const char *k = req->idempotency_key;
-	size_t n = 0;
-
-	*key = NULL;
-	if (!k)
-		return ERR_OK;
-	for (; k[n]; n++)
-		if (n == HTTP_IDEMPOTENCY_KEY_MAX || (unsigned char)k[n] < 0x21 ||
-		    (unsigned char)k[n] > 0x7e)
-			break;
-	if (n == 0 || k[n])
-		return resp_error(resp, ERR_BAD_REQUEST,
-		                  "Idempotency-Key must be 1 to %d printable ASCII characters "
-		                  "without spaces",
-		                  HTTP_IDEMPOTENCY_KEY_MAX);
-	*key = k;
-	return ERR_OK;
-}
-
-void http_request_id_new(char out[HTTP_REQUEST_ID_MAX + 1])
+void http_request_id_new(char out[REQ_ID_MAX + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16] = {0};
@@ -129,165 +106,6 @@ void http_req_from_env(struct req *req, const char *const *envp, struct arena *a
 	req->request_id = req->request_id_buf;
 }
 
-void resp_header(struct resp *resp, const char *name, const char *fmt, ...)
-{
-	char value[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(value, sizeof(value), fmt, ap);
-	va_end(ap);
-	buf_printf(&resp->headers, "%s: %s\r\n", name, value);
-}
-
-static int dump_to_buf(const char *data, size_t size, void *b)
-{
-	return buf_append(b, data, size);
-}
-
-enum err resp_json(struct resp *resp, int status, json_t *body)
-{
-	int rc = json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(body);
-	if (rc)
-		return resp_error(resp, ERR_INTERNAL, "could not render the answer");
-	resp->status = status;
-	return ERR_OK;
-}
-
-enum err resp_text(struct resp *resp, int status, const char *content_type, const char *data,
-                   size_t len)
-{
-	if (buf_append(&resp->body, data, len))
-		return resp_error(resp, ERR_INTERNAL, "the answer is too large");
-	resp->status = status;
-	resp->content_type = content_type;
-	return ERR_OK;
-}
-
-enum err resp_error(struct resp *resp, enum err e, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(resp->message, sizeof(resp->message), fmt, ap);
-	va_end(ap);
-	/* Truncation or an echoed client string must not make the error body invalid JSON. */
-	parse_utf8_scrub(resp->message);
-	return e;
-}
-
-void resp_render_error(struct resp *resp, enum err e)
-{
-	json_t *body = json_pack("{s:s, s:s}", "name", err_name(e), "message",
-	                         resp->message[0] ? resp->message : err_default_message(e));
-	buf_reset(&resp->body);
-	if (!body || json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT)) {
-		buf_reset(&resp->body);
-		buf_puts(&resp->body,
-		         "{\"name\":\"InternalServerError\",\"message\":\"internal error\"}");
-	}
-	json_decref(body);
-	resp->status = err_status(e);
-	resp->content_type = NULL;
-}
-
-enum err resp_health(struct resp *resp, enum err database, json_t *details)
-{
-	if (database) {
-		json_decref(details);
-		return resp_json(resp, 503,
-		                 json_pack("{s:s, s:s, s:s, s:s}", "status", "unavailable",
-		                           "database", "down", "name", err_name(ERR_UNAVAILABLE),
-		                           "message", err_default_message(ERR_UNAVAILABLE)));
-	}
-	json_t *body = json_pack("{s:s, s:s}", "status", "ok", "database", "ok");
-	if (details)
-		json_object_update(body, details);
-	json_decref(details);
-	return resp_json(resp, 200, body);
-}
-
-void http_document_load(struct buf *doc, const char *name)
-{
-	char path[4096];
-
-	*doc = (struct buf)BUF_INIT(4 * 1024 * 1024);
-	snprintf(path, sizeof(path), "%s/docs/%s", config_str("PANEL_ROOT", "."), name);
-	if (buf_read_file(doc, path))
-		log_warn("cannot read %s; /openapi.yaml will be empty", path);
-}
-
-enum err resp_document(struct resp *resp, const struct buf *doc)
-{
-	return resp_text(resp, 200, "application/yaml", doc->data ? doc->data : "", doc->len);
-}
-
-void resp_reset(struct resp *resp)
-{
-	resp->status = 0;
-	resp->content_type = NULL;
-	resp->message[0] = '\0';
-	buf_reset(&resp->headers);
-	buf_reset(&resp->body);
-}
-
-bool http_etag_matches(const char *if_none_match, const char *etag)
-{
-	const char *p = if_none_match;
-	size_t elen = strlen(etag);
-
-	if (!p)
-		return false;
-	while (*p) {
-		p += strspn(p, " \t,");
-		if (*p == '*')
-			return true;
-		/* If-None-Match compares weakly: W/"x" names "x". */
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (*p != '"')
-			return false;
-		const char *end = strchr(p + 1, '"');
-		if (!end)
-			return false;
-		if ((size_t)(end + 1 - p) == elen && memcmp(p, etag, elen) == 0)
-			return true;
-		p = end + 1;
-	}
-	return false;
-}
-
-void resp_conditional(const struct req *req, struct resp *resp)
-{
-	static const char hex[] = "0123456789abcdef";
-	XXH128_canonical_t canonical;
-	char etag[2 * sizeof(canonical.digest) + 3];
-
-	if (strcmp(req->method, "GET") != 0 || resp->status != 200)
-		return;
-	/* The headers and the media type seed the hash of the body: all three are covered. */
-	const char *ctype = resp->content_type ? resp->content_type : "";
-	XXH64_hash_t seed =
-	    XXH3_64bits_withSeed(resp->headers.data ? resp->headers.data : "", resp->headers.len,
-	                         XXH3_64bits(ctype, strlen(ctype)));
-	XXH128_canonicalFromHash(
-	    &canonical,
-	    XXH3_128bits_withSeed(resp->body.data ? resp->body.data : "", resp->body.len, seed));
-	etag[0] = '"';
-	for (size_t i = 0; i < sizeof(canonical.digest); i++) {
-		etag[1 + 2 * i] = hex[canonical.digest[i] >> 4];
-		etag[2 + 2 * i] = hex[canonical.digest[i] & 15];
-	}
-	etag[sizeof(etag) - 2] = '"';
-	etag[sizeof(etag) - 1] = '\0';
-
-	buf_printf(&resp->headers, "ETag: %s\r\nCache-Control: no-cache\r\n", etag);
-	if (http_etag_matches(req->if_none_match, etag)) {
-		resp->status = 304;
-		buf_reset(&resp->body);
-	}
-}
-
 /*
  * Reads the body into the arena. lighttpd has already refused bodies over its limit and ones
  * shorter than their Content-Length; this is the second line of defence.
@@ -301,9 +119,9 @@ static enum err read_body(FCGX_Request *fr, struct req *req, struct resp *resp)
 		return ERR_OK;
 	if (parse_int64(cl, strlen(cl), 0, INT64_MAX, &len))
 		return resp_error(resp, ERR_BAD_REQUEST, "invalid Content-Length");
-	if (len > HTTP_MAX_BODY)
+	if (len > REQ_MAX_BODY)
 		return resp_error(resp, ERR_PAYLOAD_TOO_LARGE,
-		                  "request body is larger than %d bytes", HTTP_MAX_BODY);
+		                  "request body is larger than %d bytes", REQ_MAX_BODY);
 	char *body = arena_alloc(req->arena, (size_t)len + 1);
 	int got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
 	if (got != len)
@@ -319,7 +137,7 @@ static enum err read_body(FCGX_Request *fr, struct req *req, struct resp *resp)
 static void send_response(FCGX_Request *fr, const struct req *req, const struct resp *resp,
                           struct buf *head)
 {
-	bool has_body = resp->status != 304 && resp->status != 204;
+	bool has_body = resp->status != 304;
 
 	buf_reset(head);
 	buf_printf(head, "Status: %d %s\r\nX-Request-Id: %s\r\n", resp->status,
@@ -354,11 +172,12 @@ static void on_sigterm(int sig)
 	FCGX_ShutdownPending();
 }
 
-int http_serve(const struct service *svc)
+int http_serve(struct app *app)
 {
+	const struct service *svc = app->service;
 	struct sigaction sa = {.sa_handler = on_sigterm};
 	struct arena arena = {0};
-	struct resp resp = {.headers = BUF_INIT(64 * 1024), .body = BUF_INIT(16 * 1024 * 1024)};
+	struct resp resp = RESP_INIT;
 	struct buf head = BUF_INIT(0);
 	struct timespec started;
 	struct req req;
@@ -377,7 +196,7 @@ int http_serve(const struct service *svc)
 		arena_reset(&arena);
 		resp_reset(&resp);
 		http_req_from_env(&req, (const char *const *)fr.envp, &arena);
-		req.app = svc->app;
+		req.app = app;
 		log_set_request_id(req.request_id);
 
 		enum err rc = read_body(&fr, &req, &resp);
@@ -385,7 +204,7 @@ int http_serve(const struct service *svc)
 			resp_render_error(&resp, rc);
 		else
 			route_dispatch(svc->routes, svc->nroutes, &req, &resp);
-		resp_conditional(&req, &resp);
+		etag_apply(&req, &resp);
 		send_response(&fr, &req, &resp, &head);
 		metrics_observe(req.route, resp.status, seconds_since(&started));
 		log_debug("%s %s -> %d", req.head ? "HEAD" : req.method, req.path, resp.status);
@@ -395,8 +214,7 @@ int http_serve(const struct service *svc)
 	}
 	log_info("%s worker stopping", svc->name);
 	arena_free(&arena);
-	buf_free(&resp.headers);
-	buf_free(&resp.body);
+	resp_free(&resp);
 	buf_free(&head);
 	return 0;
 }

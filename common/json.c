@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "http.h"
+#include "resp.h"
 
 /* Code points in a valid UTF-8 string (jansson guarantees validity). */
 static size_t utf8_length(const char *s)

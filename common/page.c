@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 
 enum err page_parse(const struct req *req, int64_t *page, struct resp *resp)
 {

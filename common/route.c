@@ -8,8 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http.h"
 #include "log.h"
+#include "req.h"
+#include "resp.h"
 
 int route_match(const char *pattern, const char *path, int64_t *ids, size_t max_ids,
                 const char **bad_name, size_t *bad_name_len)
@@ -138,10 +139,10 @@ static const struct route *find_route(const struct route *routes, size_t n, stru
 	int bad_id = 0, shape_matched = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int64_t ids[HTTP_MAX_PATH_IDS];
+		int64_t ids[REQ_MAX_PATH_IDS];
 		const char *bn;
 		size_t bl;
-		int m = route_match(routes[i].pattern, req->path, ids, HTTP_MAX_PATH_IDS, &bn, &bl);
+		int m = route_match(routes[i].pattern, req->path, ids, REQ_MAX_PATH_IDS, &bn, &bl);
 		if (m == 0)
 			continue;
 		shape_matched = 1;

@@ -4,7 +4,8 @@
  * The aggregator knows events, not projects: a project without events is an empty list.
  */
 #include "aggregator.h"
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "page.h"
 
 enum err activity_list(struct req *req, struct resp *resp)

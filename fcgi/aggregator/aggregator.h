@@ -13,14 +13,10 @@
 #include "buf.h"
 #include "db.h"
 #include "err.h"
+#include "service.h"
 
 struct req;
 struct resp;
-
-struct aggregator_app {
-	struct db db;
-	struct buf openapi; /* docs/aggregator-api.yaml, read at start-up */
-};
 
 /* The contract's limits on what POST /events accepts. */
 enum { EVENT_NAME_MAX = 200 };
@@ -62,14 +58,15 @@ bool event_uuid_valid(const char *s);
 enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,
                             struct resp *resp);
 
-/* Handlers (see routes.c). */
-enum err health_get(struct req *req, struct resp *resp);
-enum err openapi_get(struct req *req, struct resp *resp);
-enum err metrics_get(struct req *req, struct resp *resp);
+/* Handlers (see routes.c); the context at req->app is a plain struct app. */
 enum err events_create(struct req *req, struct resp *resp);
 enum err events_list(struct req *req, struct resp *resp);
 enum err events_get(struct req *req, struct resp *resp);
 enum err activity_list(struct req *req, struct resp *resp);
+
+/* What the aggregator adds to GET /health and GET /metrics (health.c; see struct service). */
+enum err aggregator_health(struct app *app, json_t **details);
+enum err aggregator_metrics(struct app *app, struct buf *out);
 
 /* Database (db_*.c). Results belong to the caller (db_result_free). */
 /*

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "aggregator.h"
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "json.h"
 #include "page.h"
 
@@ -55,7 +56,7 @@ enum err event_input_read(const struct req *req, struct event_input *in, struct 
 			                  "field 'payload.eventId' must be a UUID string");
 		in->event_id = json_string_value(event_id);
 	}
-	return http_idempotency_key(req, &in->idempotency_key, resp);
+	return req_idempotency_key(req, &in->idempotency_key, resp);
 }
 
 /* Answers the event in the first row of res with status and, when asked, its Location. */
@@ -84,8 +85,8 @@ static void describe_key(const struct event_input *in, char *out, size_t size)
  * Inserting first and reading only on a conflict keeps the common case one statement, and the
  * read is a new statement, so it sees a conflicting row that committed while we waited on it.
  */
-static enum err answer_retry(struct aggregator_app *app, const struct event_input *in,
-                             const char *body, struct resp *resp)
+static enum err answer_retry(struct app *app, const struct event_input *in, const char *body,
+                             struct resp *resp)
 {
 	char what[128];
 	PGresult *res;
@@ -126,7 +127,7 @@ static enum err answer_retry(struct aggregator_app *app, const struct event_inpu
 
 enum err events_create(struct req *req, struct resp *resp)
 {
-	struct aggregator_app *app = req->app;
+	struct app *app = req->app;
 	struct event_input in;
 	PGresult *res;
 	enum err rc = event_input_read(req, &in, resp);
@@ -154,7 +155,7 @@ enum err events_create(struct req *req, struct resp *resp)
 enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,
                             struct resp *resp)
 {
-	struct aggregator_app *app = req->app;
+	struct app *app = req->app;
 	struct page_cursor cursor;
 	char next[DB_INT64_LEN];
 	struct event_row e = {0};
@@ -204,7 +205,7 @@ enum err events_list(struct req *req, struct resp *resp)
 
 enum err events_get(struct req *req, struct resp *resp)
 {
-	struct aggregator_app *app = req->app;
+	struct app *app = req->app;
 	PGresult *res;
 	enum err rc = db_events_get(&app->db, req->ids[0], &res);
 

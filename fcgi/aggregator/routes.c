@@ -1,20 +1,21 @@
 /*
- * The aggregator's routes: one row per endpoint of the contract. The dispatcher
- * (common/route.c) enforces what each row promises before a handler runs.
+ * The aggregator as data: one route per endpoint of the contract (the dispatcher,
+ * common/route.c, enforces what each row promises before a handler runs), and what the common
+ * worker (common/service.c, common/http.c) needs to know of it.
  */
 #include "aggregator.h"
-#include "routes.h"
+#include "route.h"
 
 #define EVENT_LIST_PARAMS "page,cursor,name,projectId,createdAfter,createdBefore"
 #define ACTIVITY_PARAMS   "page,cursor,createdAfter,createdBefore"
 
 /* One aligned row per endpoint reads as a table. */
 /* clang-format off */
-const struct route aggregator_routes[] = {
+static const struct route aggregator_routes[] = {
 	/* method  pattern                         handler        flags                query parameters */
-	{"GET",   "/health",                      health_get,    0,                   NULL},
-	{"GET",   "/openapi.yaml",                openapi_get,   0,                   NULL},
-	{"GET",   "/metrics",                     metrics_get,   0,                   NULL},
+	{"GET",   "/health",                      service_health,  0,                 NULL},
+	{"GET",   "/openapi.yaml",                service_openapi, 0,                 NULL},
+	{"GET",   "/metrics",                     service_metrics, 0,                 NULL},
 	{"POST",  "/events",                      events_create, ROUTE_BODY_REQUIRED, NULL},
 	{"GET",   "/events",                      events_list,   0,                   EVENT_LIST_PARAMS},
 	{"GET",   "/events/{event}",              events_get,    0,                   NULL},
@@ -22,4 +23,12 @@ const struct route aggregator_routes[] = {
 };
 /* clang-format on */
 
-const size_t aggregator_nroutes = sizeof(aggregator_routes) / sizeof(aggregator_routes[0]);
+const struct service panel_service = {
+    .name = "aggregator",
+    .db_role = "panel_aggregator",
+    .openapi = "aggregator-api.yaml",
+    .routes = aggregator_routes,
+    .nroutes = sizeof(aggregator_routes) / sizeof(aggregator_routes[0]),
+    .health = aggregator_health,
+    .metrics = aggregator_metrics,
+};

@@ -18,8 +18,6 @@
 	"                   WHERE d.project_id = p.id "                                            \
 	"                   ORDER BY d.created_at DESC, d.id DESC LIMIT 1) l ON true "
 
-static struct db_stmt health_stmt = DB_STMT("health", "SELECT 1", true);
-
 /*
  * $1 the offset; $2 NULL, or a cursor's id: only the projects after it. The eight projects of
  * the page are chosen first, so the flags and latest deployment of skipped ones are never
@@ -38,14 +36,6 @@ static struct db_stmt page_stmt = DB_STMT(
 static struct db_stmt get_stmt = DB_STMT(
     "projects_get",
     "SELECT 0, " PROJECT_COLUMNS "FROM projects p " LATEST_DEPLOYMENT "WHERE p.id = $1", true);
-
-enum err db_health(struct db *db)
-{
-	PGresult *res;
-	enum err rc = db_exec(db, &health_stmt, 0, NULL, &res, NULL);
-	PQclear(res);
-	return rc;
-}
 
 enum err db_projects_page(struct db *db, int64_t offset, const int64_t *after, PGresult **res)
 {

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "json.h"
 #include "page.h"
 #include "project.h"
@@ -112,7 +113,7 @@ enum err deployments_create(struct req *req, struct resp *resp)
 	json_t *meta;
 	enum err rc;
 
-	rc = http_idempotency_key(req, &key, resp);
+	rc = req_idempotency_key(req, &key, resp);
 	if (rc)
 		return rc;
 	rc = deployment_meta_from_body(req->json, &meta, resp);
@@ -126,7 +127,7 @@ enum err deployments_create(struct req *req, struct resp *resp)
 	char *meta_text = arena_strndup(req->arena, text, strlen(text));
 	free(text);
 
-	rc = db_deployments_create(&app->db, project_id, meta_text, key, &res);
+	rc = db_deployments_create(&app->app.db, project_id, meta_text, key, &res);
 	if (rc)
 		return rc;
 	if (!db_bool(res, 0, 0)) {
@@ -142,7 +143,7 @@ enum err deployments_create(struct req *req, struct resp *resp)
 		 * snapshot predates it, a new statement sees it.
 		 */
 		db_result_free(res);
-		rc = db_deployments_by_key(&app->db, key, project_id, meta_text, &res);
+		rc = db_deployments_by_key(&app->app.db, key, project_id, meta_text, &res);
 		if (rc)
 			return rc;
 		if (db_ntuples(res) == 0) {
@@ -184,7 +185,7 @@ static enum err list(struct req *req, struct resp *resp, int64_t project_id, boo
 	rc = page_filter_window(req, &from, &to, resp);
 	if (rc)
 		return rc;
-	rc = db_deployments_page(&app->db, project_id, want, from, to, page_offset(page),
+	rc = db_deployments_page(&app->app.db, project_id, want, from, to, page_offset(page),
 	                         cursor.after ? cursor.keys : NULL, &res);
 	if (rc)
 		return rc;
@@ -231,7 +232,7 @@ enum err deployments_get(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
 	PGresult *res;
-	enum err rc = db_deployments_get(&app->db, req->ids[0], &res);
+	enum err rc = db_deployments_get(&app->app.db, req->ids[0], &res);
 
 	if (rc)
 		return rc;
@@ -251,7 +252,7 @@ enum err deployments_cancel(struct req *req, struct resp *resp)
 	PGresult *res;
 	enum err rc;
 
-	rc = db_deployments_transition(&app->db, id, DEPLOYMENT_CANCELLED, TRANSITION_API, NULL,
+	rc = db_deployments_transition(&app->app.db, id, DEPLOYMENT_CANCELLED, TRANSITION_API, NULL,
 	                               &res);
 	if (rc)
 		return rc;

@@ -1,7 +1,7 @@
 /*
  * The project service: its context, the rows its SQL returns, the JSON of its resources and
  * its handlers. Handlers live in one file per resource (projects.c, deployments.c, webhook.c,
- * stats.c, health.c); all SQL lives in the db_*.c files.
+ * stats.c); all SQL lives in the db_*.c files.
  */
 #ifndef PROJECT_H
 #define PROJECT_H
@@ -10,17 +10,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "buf.h"
 #include "db.h"
 #include "err.h"
+#include "service.h"
 
 struct req;
 struct resp;
 
+/* The project service's context (req->app): the common one, then its own settings. */
 struct project_app {
-	struct db db;
+	struct app app;
 	const char *public_url_domain; /* PUBLIC_URL_DOMAIN */
-	struct buf openapi;            /* docs/project-api.yaml, read at start-up */
 };
 
 /* A project as the API shows it; strings are borrowed from the database result. */
@@ -118,9 +118,6 @@ enum { DEPLOYMENT_META_MAX = 1000 };
 enum err deployment_meta_from_body(const json_t *body, json_t **meta, struct resp *resp);
 
 /* Handlers (see routes.c). */
-enum err health_get(struct req *req, struct resp *resp);
-enum err openapi_get(struct req *req, struct resp *resp);
-enum err metrics_get(struct req *req, struct resp *resp);
 enum err projects_list(struct req *req, struct resp *resp);
 enum err projects_get(struct req *req, struct resp *resp);
 enum err deployments_create(struct req *req, struct resp *resp);
@@ -132,7 +129,6 @@ enum err webhook_post(struct req *req, struct resp *resp);
 enum err stats_get(struct req *req, struct resp *resp);
 
 /* Database (db_projects.c). Results belong to the caller (db_result_free). */
-enum err db_health(struct db *db);
 /* One row per project of the page, each with the total in column 0; one row of NULLs but the
  * total when the page is past the end. after: NULL, or a cursor's id (only projects after it). */
 enum err db_projects_page(struct db *db, int64_t offset, const int64_t *after, PGresult **res);

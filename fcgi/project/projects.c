@@ -4,7 +4,8 @@
  */
 #include <inttypes.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "json.h"
 #include "page.h"
 #include "project.h"
@@ -35,8 +36,8 @@ enum err projects_list(struct req *req, struct resp *resp)
 
 	if ((rc = page_parse(req, &page, resp)) ||
 	    (rc = page_cursor_parse(req, 1, &cursor, resp)) ||
-	    (rc = db_projects_page(&app->db, page_offset(page), cursor.after ? cursor.keys : NULL,
-	                           &res)))
+	    (rc = db_projects_page(&app->app.db, page_offset(page),
+	                           cursor.after ? cursor.keys : NULL, &res)))
 		return rc;
 	json_t *list = json_array();
 	for (int i = 0; i < db_ntuples(res); i++)
@@ -53,7 +54,7 @@ enum err projects_get(struct req *req, struct resp *resp)
 	struct project_app *app = req->app;
 	struct project_row p = {0};
 	PGresult *res;
-	enum err rc = db_projects_get(&app->db, req->ids[0], &res);
+	enum err rc = db_projects_get(&app->app.db, req->ids[0], &res);
 
 	if (rc)
 		return rc;

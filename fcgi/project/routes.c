@@ -1,11 +1,11 @@
 /*
- * The project service's routes: one row per endpoint of the contract. The dispatcher
- * (common/route.c) enforces what each row promises before a handler runs.
+ * The project service as data: one route per endpoint of the contract (the dispatcher,
+ * common/route.c, enforces what each row promises before a handler runs), and what the common
+ * worker (common/service.c, common/http.c) needs to know of it.
  */
+#include "config.h"
 #include "project.h"
 #include "route.h"
-
-#include "routes.h"
 
 #define LIST     "page,cursor"
 #define WINDOW   "page,cursor,createdAfter,createdBefore"
@@ -14,11 +14,11 @@
 #define BODY_REQ ROUTE_BODY_REQUIRED
 
 /* clang-format off */
-const struct route project_routes[] = {
+static const struct route project_routes[] = {
 	/* method pattern                             handler                   flags     params */
-	{"GET",  "/health",                           health_get,               0,        NULL},
-	{"GET",  "/openapi.yaml",                     openapi_get,              0,        NULL},
-	{"GET",  "/metrics",                          metrics_get,              0,        NULL},
+	{"GET",  "/health",                           service_health,           0,        NULL},
+	{"GET",  "/openapi.yaml",                     service_openapi,          0,        NULL},
+	{"GET",  "/metrics",                          service_metrics,          0,        NULL},
 	{"GET",  "/projects",                         projects_list,            0,        LIST},
 	{"GET",  "/projects/{project}",               projects_get,             0,        NULL},
 	{"POST", "/projects/{project}/deployment",    deployments_create,       BODY_OPT, NULL},
@@ -31,4 +31,18 @@ const struct route project_routes[] = {
 };
 /* clang-format on */
 
-const size_t project_nroutes = sizeof(project_routes) / sizeof(project_routes[0]);
+static void project_init(struct app *app)
+{
+	struct project_app *project = (struct project_app *)app;
+	project->public_url_domain = config_str("PUBLIC_URL_DOMAIN", "example.app");
+}
+
+const struct service panel_service = {
+    .name = "project",
+    .db_role = "panel_project",
+    .openapi = "project-api.yaml",
+    .routes = project_routes,
+    .nroutes = sizeof(project_routes) / sizeof(project_routes[0]),
+    .app_size = sizeof(struct project_app),
+    .init = project_init,
+};

@@ -5,7 +5,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "project.h"
 
 enum err stats_get(struct req *req, struct resp *resp)
@@ -13,7 +14,7 @@ enum err stats_get(struct req *req, struct resp *resp)
 	struct project_app *app = req->app;
 	int64_t id = req->ids[0];
 	PGresult *res;
-	enum err rc = db_stats_user(&app->db, id, &res);
+	enum err rc = db_stats_user(&app->app.db, id, &res);
 
 	if (rc)
 		return rc;

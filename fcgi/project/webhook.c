@@ -7,7 +7,8 @@
 #include <inttypes.h>
 
 #include "auth.h"
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "json.h"
 #include "project.h"
 
@@ -71,7 +72,7 @@ enum err webhook_post(struct req *req, struct resp *resp)
 		    "field 'status' must be one of pending, building, deploying, done, "
 		    "failed, cancelled");
 
-	rc = db_webhook_get(&app->db, id, &res);
+	rc = db_webhook_get(&app->app.db, id, &res);
 	if (rc)
 		return rc;
 	if (db_ntuples(res) == 0) {
@@ -107,7 +108,7 @@ enum err webhook_post(struct req *req, struct resp *resp)
 	}
 	db_result_free(res);
 
-	rc = db_deployments_transition(&app->db, id, to, TRANSITION_WEBHOOK,
+	rc = db_deployments_transition(&app->app.db, id, to, TRANSITION_WEBHOOK,
 	                               assign_url ? url : NULL, &res);
 	if (rc)
 		return rc;

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "page.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "route.h"
 
 static enum err answer(struct req *req, struct resp *resp)

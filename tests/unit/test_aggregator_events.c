@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "aggregator.h"
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "unit.h"
 
 struct fixture {
@@ -112,10 +113,10 @@ static void idempotency_keys_are_short_printable_ascii(void **state)
 {
 	(void)state;
 	static struct fixture f;
-	char key[HTTP_IDEMPOTENCY_KEY_MAX + 2];
+	char key[REQ_IDEMPOTENCY_KEY_MAX + 2];
 
-	memset(key, 'k', HTTP_IDEMPOTENCY_KEY_MAX + 1);
-	key[HTTP_IDEMPOTENCY_KEY_MAX + 1] = '\0';
+	memset(key, 'k', REQ_IDEMPOTENCY_KEY_MAX + 1);
+	key[REQ_IDEMPOTENCY_KEY_MAX + 1] = '\0';
 
 	expect_refusal(&f, "{\"name\": \"x\", \"payload\": {}}", "", "Idempotency-Key");
 	expect_refusal(&f, "{\"name\": \"x\", \"payload\": {}}", "two words", "Idempotency-Key");

@@ -1,7 +1,8 @@
 /* common/json.c: reading body fields strictly, building answers. */
 #include <string.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "json.h"
 #include "unit.h"
 

@@ -1,7 +1,8 @@
 /* common/page.c: the page parameter, list filters, Link and X-Total-Count. */
 #include <string.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "page.h"
 #include "unit.h"
 

@@ -4,7 +4,8 @@
  */
 #include <string.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "project.h"
 #include "unit.h"
 

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "req.h"
+#include "resp.h"
 #include "route.h"
 #include "unit.h"
 

@@ -1,0 +1,88 @@
+/*
+ * The answer builders: JSON and text bodies, header lines, and the contract's error body.
+ * Knows no route, no service and no FastCGI.
+ */
+#include "resp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "parse.h"
+
+void resp_header(struct resp *resp, const char *name, const char *fmt, ...)
+{
+	char value[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	buf_printf(&resp->headers, "%s: %s\r\n", name, value);
+}
+
+static int dump_to_buf(const char *data, size_t size, void *b)
+{
+	return buf_append(b, data, size);
+}
+
+enum err resp_json(struct resp *resp, int status, json_t *body)
+{
+	int rc = json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(body);
+	if (rc)
+		return resp_error(resp, ERR_INTERNAL, "could not render the answer");
+	resp->status = status;
+	return ERR_OK;
+}
+
+enum err resp_text(struct resp *resp, int status, const char *content_type, const char *data,
+                   size_t len)
+{
+	if (buf_append(&resp->body, data, len))
+		return resp_error(resp, ERR_INTERNAL, "the answer is too large");
+	resp->status = status;
+	resp->content_type = content_type;
+	return ERR_OK;
+}
+
+enum err resp_error(struct resp *resp, enum err e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(resp->message, sizeof(resp->message), fmt, ap);
+	va_end(ap);
+	/* Truncation or an echoed client string must not make the error body invalid JSON. */
+	parse_utf8_scrub(resp->message);
+	return e;
+}
+
+void resp_render_error(struct resp *resp, enum err e)
+{
+	json_t *body = json_pack("{s:s, s:s}", "name", err_name(e), "message",
+	                         resp->message[0] ? resp->message : err_default_message(e));
+	buf_reset(&resp->body);
+	if (!body || json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT)) {
+		buf_reset(&resp->body);
+		buf_puts(&resp->body,
+		         "{\"name\":\"InternalServerError\",\"message\":\"internal error\"}");
+	}
+	json_decref(body);
+	resp->status = err_status(e);
+	resp->content_type = NULL;
+}
+
+void resp_reset(struct resp *resp)
+{
+	resp->status = 0;
+	resp->content_type = NULL;
+	resp->message[0] = '\0';
+	buf_reset(&resp->headers);
+	buf_reset(&resp->body);
+}
+
+void resp_free(struct resp *resp)
+{
+	resp_reset(resp);
+	buf_free(&resp->headers);
+	buf_free(&resp->body);
+}
