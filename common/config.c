@@ -32,17 +32,37 @@ long config_long(const char *name, long def, long min, long max)
 	return (long)n;
 }
 
+/* The embedded cluster of scripts/pg-cluster, logged into as user. */
+static const char *embedded_url(char *out, size_t size, const char *user)
+{
+	char state[256];
+
+	snprintf(state, sizeof(state), "/var/tmp/panel-%ld", (long)getuid());
+	snprintf(out, size, "postgresql:///panel?host=%s/pgsock&port=%s&user=%s",
+	         config_str("PANEL_STATE_DIR", state), config_str("PANEL_PG_PORT", "54329"), user);
+	return out;
+}
+
 const char *config_database_url(void)
 {
 	static char embedded[512];
-	char state[256];
 	const char *url = config_str("DATABASE_URL", NULL);
+
+	return url ? url : embedded_url(embedded, sizeof(embedded), "panel");
+}
+
+const char *config_service_database_url(const char *name, const char *role)
+{
+	static char embedded[512];
+	const char *url = config_str(name, NULL);
 
 	if (url)
 		return url;
-	snprintf(state, sizeof(state), "/var/tmp/panel-%ld", (long)getuid());
-	snprintf(embedded, sizeof(embedded),
-	         "postgresql:///panel?host=%s/pgsock&port=%s&user=panel",
-	         config_str("PANEL_STATE_DIR", state), config_str("PANEL_PG_PORT", "54329"));
-	return embedded;
+	if (config_str("DATABASE_URL", NULL)) {
+		log_error("%s must be set when DATABASE_URL is: the service logs in as %s, never "
+		          "as the owner",
+		          name, role);
+		exit(2);
+	}
+	return embedded_url(embedded, sizeof(embedded), role);
 }

@@ -12,10 +12,18 @@ const char *config_str(const char *name, const char *def);
 long config_long(const char *name, long def, long min, long max);
 
 /*
- * DATABASE_URL, or when unset the embedded cluster of scripts/pg-cluster (same rule: socket in
- * $PANEL_STATE_DIR/pgsock, default /var/tmp/panel-$UID, port $PANEL_PG_PORT, default 54329).
- * The string is static or borrowed from the environment.
+ * The schema owner's URL, for panelctl alone: DATABASE_URL, or when unset the embedded cluster of
+ * scripts/pg-cluster as its owner (socket in $PANEL_STATE_DIR/pgsock, port $PANEL_PG_PORT,
+ * default 54329). The string is static or borrowed from the environment.
  */
 const char *config_database_url(void);
+
+/*
+ * The URL a service logs in with: the value of name (PROJECT_DATABASE_URL,
+ * AGGREGATOR_DATABASE_URL), or when unset the embedded cluster as role. A service never falls
+ * back to the owner's credentials: when DATABASE_URL is set but name is not, this logs why and
+ * exits. The string is static (one per process) or borrowed from the environment.
+ */
+const char *config_service_database_url(const char *name, const char *role);
 
 #endif

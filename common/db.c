@@ -12,13 +12,6 @@
 
 #include "log.h"
 
-/* Applies the settings that ALTER ROLE ... SET gave the role, which SET ROLE alone would not. */
-static const char role_settings_sql[] =
-    "SELECT set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), false) "
-    "FROM pg_db_role_setting s, unnest(s.setconfig) c "
-    "WHERE s.setrole = current_role::regrole "
-    "  AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))";
-
 static const struct {
 	const char *prefix; /* a full SQLSTATE or its two-character class */
 	enum err err;
@@ -79,33 +72,23 @@ static bool conn_dead(PGconn *conn)
 	return PQstatus(conn) != CONNECTION_OK;
 }
 
-static enum err setup_session(struct db *db)
+/*
+ * A service's connection must be its own role's and nothing more: logged in as db->role (the
+ * server reports the session's user), never as a superuser. A URL that names the owner is
+ * refused here rather than served with the owner's rights.
+ */
+static enum err check_session(struct db *db)
 {
-	char sql[128];
-	PGresult *res;
+	const char *user = PQparameterStatus(db->conn, "session_authorization");
+	const char *super = PQparameterStatus(db->conn, "is_superuser");
 
-	if (db->role) {
-		char *ident = PQescapeIdentifier(db->conn, db->role, strlen(db->role));
-		if (!ident)
-			return ERR_UNAVAILABLE;
-		snprintf(sql, sizeof(sql), "SET ROLE %s", ident);
-		PQfreemem(ident);
-		res = PQexec(db->conn, sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			log_error("database: SET ROLE %s failed: %s", db->role,
-			          PQresultErrorMessage(res));
-			PQclear(res);
-			return ERR_INTERNAL;
-		}
-		PQclear(res);
-		res = PQexec(db->conn, role_settings_sql);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			log_error("database: applying role settings failed: %s",
-			          PQresultErrorMessage(res));
-			PQclear(res);
-			return ERR_INTERNAL;
-		}
-		PQclear(res);
+	if (!db->role)
+		return ERR_OK;
+	if (!user || strcmp(user, db->role) != 0 || !super || strcmp(super, "off") != 0) {
+		log_error("database: logged in as %s%s, not as %s; refusing this connection",
+		          user ? user : "an unknown user",
+		          super && strcmp(super, "off") != 0 ? " (a superuser)" : "", db->role);
+		return ERR_UNAVAILABLE;
 	}
 	return ERR_OK;
 }
@@ -132,7 +115,7 @@ enum err db_connect(struct db *db)
 		return ERR_UNAVAILABLE;
 	}
 	PQsetNoticeReceiver(db->conn, on_notice, NULL);
-	enum err rc = setup_session(db);
+	enum err rc = check_session(db);
 	if (rc) {
 		db_close(db);
 		return rc;
@@ -258,6 +241,52 @@ enum err db_ping(struct db *db)
 	enum err rc = db_exec(db, &ping_stmt, 0, NULL, &res, NULL);
 
 	PQclear(res);
+	return rc;
+}
+
+bool db_url_credentials(const char *url, char *user, size_t user_size, char *password,
+                        size_t password_size)
+{
+	char *errmsg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
+
+	PQfreemem(errmsg);
+	if (!opts)
+		return false;
+	user[0] = password[0] = '\0';
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (o->val && strcmp(o->keyword, "user") == 0)
+			snprintf(user, user_size, "%s", o->val);
+		else if (o->val && strcmp(o->keyword, "password") == 0)
+			snprintf(password, password_size, "%s", o->val);
+	}
+	PQconninfoFree(opts);
+	return true;
+}
+
+enum err db_set_password(struct db *db, const char *role, const char *password, char *errbuf,
+                         size_t errbuf_size)
+{
+	enum err rc = db_connect(db);
+	if (rc)
+		return rc;
+	/* The verifier is computed here, as the server's password_encryption says. */
+	char *verifier = PQencryptPasswordConn(db->conn, password, role, NULL);
+	char *ident = PQescapeIdentifier(db->conn, role, strlen(role));
+	char *literal = verifier ? PQescapeLiteral(db->conn, verifier, strlen(verifier)) : NULL;
+	char sql[1024];
+
+	if (!verifier || !ident || !literal ||
+	    snprintf(sql, sizeof(sql), "ALTER ROLE %s PASSWORD %s", ident, literal) >=
+	        (int)sizeof(sql)) {
+		snprintf(errbuf, errbuf_size, "%s", PQerrorMessage(db->conn));
+		rc = ERR_INTERNAL;
+	} else {
+		rc = db_exec_script(db, sql, errbuf, errbuf_size);
+	}
+	PQfreemem(literal);
+	PQfreemem(ident);
+	PQfreemem(verifier);
 	return rc;
 }
 

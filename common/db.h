@@ -1,7 +1,8 @@
 /*
- * The only generic libpq code: one persistent connection per process, taken under a role,
- * with statements prepared once per connection (and again after a reconnect), and SQLSTATEs
- * mapped to outcomes in one table. No SQL about projects or events lives here.
+ * The only generic libpq code: one persistent connection per process, logged in as the
+ * process's own role, with statements prepared once per connection (and again after a
+ * reconnect), and SQLSTATEs mapped to outcomes in one table. No SQL about projects or events
+ * lives here.
  */
 #ifndef PANEL_DB_H
 #define PANEL_DB_H
@@ -36,14 +37,15 @@ struct db_stmt {
 struct db {
 	PGconn *conn;         /* NULL until connected */
 	const char *url;      /* borrowed: a libpq connection string or URI */
-	const char *role;     /* taken with SET ROLE after connecting; NULL for none */
+	const char *role;     /* the role it must log in as (a service's); NULL: anyone (tools) */
 	const char *app_name; /* application_name, for pg_stat_activity */
 	unsigned gen;         /* bumped on every new connection */
 };
 
 /*
- * Makes sure db->conn is a live connection: connects (bounded by connect_timeout), takes the
- * role and applies the role's settings (statement_timeout and friends) when it is not.
+ * Makes sure db->conn is a live connection: connects (bounded by connect_timeout) when it is
+ * not, and refuses (closes) a connection logged in as anyone but db->role or as a superuser.
+ * The role's settings (statement_timeout and friends) apply at login (ALTER ROLE ... SET).
  * Returns ERR_OK or ERR_UNAVAILABLE (logged).
  */
 enum err db_connect(struct db *db);
@@ -76,6 +78,21 @@ enum err db_exec_script(struct db *db, const char *sql, char *errbuf, size_t err
  */
 enum err db_query(struct db *db, const char *sql, int nparams, const char *const *params,
                   PGresult **out, char *errbuf, size_t errbuf_size);
+
+/*
+ * Copies the user and the password a connection string or URI names into user and password
+ * ("" for what it does not name). Returns false when url does not parse.
+ */
+bool db_url_credentials(const char *url, char *user, size_t user_size, char *password,
+                        size_t password_size);
+
+/*
+ * Gives role a password, for tools: libpq computes its verifier (SCRAM-SHA-256 unless the
+ * server says otherwise), so the password itself never reaches the server or its logs.
+ * A failure is described in errbuf.
+ */
+enum err db_set_password(struct db *db, const char *role, const char *password, char *errbuf,
+                         size_t errbuf_size);
 
 /* Frees a result (NULL allowed). */
 void db_result_free(PGresult *res);

@@ -33,7 +33,7 @@ struct app *service_start(const struct service *svc)
 	log_init(svc->name);
 	snprintf(app_name, sizeof(app_name), "%s-fcgi", svc->name);
 	app->service = svc;
-	app->db.url = config_database_url();
+	app->db.url = config_service_database_url(svc->db_url_env, svc->db_role);
 	app->db.role = svc->db_role;
 	app->db.app_name = app_name;
 	document_load(&app->openapi, svc->openapi);

@@ -30,7 +30,8 @@ struct app {
 
 struct service {
 	const char *name;           /* "project": logs, metrics, application_name project-fcgi */
-	const char *db_role;        /* taken with SET ROLE after connecting */
+	const char *db_role;        /* the role it logs in as (never the schema's owner) */
+	const char *db_url_env;     /* the variable holding that login's URL */
 	const char *openapi;        /* the document under docs/ that GET /openapi.yaml serves */
 	const struct route *routes; /* the route table */
 	size_t nroutes;

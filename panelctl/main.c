@@ -18,8 +18,10 @@ static int usage(void)
 	        "usage: panelctl migrate | rollback | status\n"
 	        "       panelctl seed [--projects FILE] [--users FILE]\n"
 	        "\n"
-	        "Uses DATABASE_URL, or the embedded cluster when it is unset. Migrations are read\n"
-	        "from $PANEL_MIGRATIONS (default: migrations/); seeds default to seeds/*.json.\n");
+	        "Uses DATABASE_URL (the schema's owner), or the embedded cluster when unset.\n"
+	        "Migrations are read from $PANEL_MIGRATIONS (default: migrations/); migrate also\n"
+	        "gives panel_project and panel_aggregator the passwords PROJECT_DATABASE_URL and\n"
+	        "AGGREGATOR_DATABASE_URL carry. Seeds default to seeds/*.json.\n");
 	return 2;
 }
 

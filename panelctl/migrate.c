@@ -1,7 +1,8 @@
 /*
  * Schema migrations: plain SQL files migrations/NNNN_name.up.sql and .down.sql, applied in
  * order, each in its own transaction, recorded with the SHA-256 of the up file. Runners are
- * serialized by an advisory lock, and an applied file that was edited since is refused.
+ * serialized by an advisory lock, and an applied file that was edited since is refused. Then
+ * the services' login roles get the passwords of the URLs the services log in with.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "config.h"
 #include "db.h"
 #include "mem.h"
 #include "panelctl.h"
@@ -257,6 +259,49 @@ static void end(struct db *db, struct plan *p)
 	db_exec_script(db, unlock_sql, NULL, 0);
 }
 
+/*
+ * Each service's role takes the password its URL (PROJECT_DATABASE_URL,
+ * AGGREGATOR_DATABASE_URL) carries, when it is set and carries one: so a deployment on a
+ * Postgres elsewhere sets each password in one place. A URL that logs in as anyone but the
+ * service's role is refused. The embedded cluster needs none (peer authentication).
+ */
+static int set_role_passwords(struct db *db)
+{
+	static const struct {
+		const char *env, *role;
+	} services[] = {
+	    {"PROJECT_DATABASE_URL",    "panel_project"   },
+	    {"AGGREGATOR_DATABASE_URL", "panel_aggregator"},
+	};
+	char user[128], password[512], errbuf[512];
+	int status = 0;
+
+	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]) && !status; i++) {
+		const char *url = config_str(services[i].env, NULL);
+		if (!url)
+			continue;
+		if (!db_url_credentials(url, user, sizeof(user), password, sizeof(password))) {
+			fprintf(stderr, "panelctl: %s is not a connection string or URI\n",
+			        services[i].env);
+			status = 1;
+		} else if (strcmp(user, services[i].role) != 0) {
+			fprintf(stderr, "panelctl: %s must log in as %s (it names %s)\n",
+			        services[i].env, services[i].role, user[0] ? user : "no user");
+			status = 1;
+		} else if (password[0] && db_set_password(db, services[i].role, password, errbuf,
+		                                          sizeof(errbuf))) {
+			fprintf(stderr, "panelctl: cannot set the password of %s: %s\n",
+			        services[i].role, errbuf);
+			status = 1;
+		} else if (password[0]) {
+			printf("set the password of %s from %s\n", services[i].role,
+			       services[i].env);
+		}
+	}
+	explicit_bzero(password, sizeof(password));
+	return status;
+}
+
 int migrate_up(struct db *db, const char *dir)
 {
 	struct plan p;
@@ -278,6 +323,8 @@ int migrate_up(struct db *db, const char *dir)
 	}
 	if (!status && !applied)
 		printf("schema is up to date\n");
+	if (!status)
+		status = set_role_passwords(db);
 	end(db, &p);
 	return status;
 }

@@ -220,7 +220,7 @@ int main(void)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	d.db.url = config_database_url();
+	d.db.url = config_service_database_url("AGGREGATOR_DATABASE_URL", "panel_aggregator");
 	d.db.role = "panel_aggregator";
 	d.db.app_name = "aggregator-drain";
 	d.rows = xcalloc((size_t)d.cfg.batch_size, sizeof(*d.rows));

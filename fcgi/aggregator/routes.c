@@ -26,6 +26,7 @@ static const struct route aggregator_routes[] = {
 const struct service panel_service = {
     .name = "aggregator",
     .db_role = "panel_aggregator",
+    .db_url_env = "AGGREGATOR_DATABASE_URL",
     .openapi = "aggregator-api.yaml",
     .routes = aggregator_routes,
     .nroutes = sizeof(aggregator_routes) / sizeof(aggregator_routes[0]),

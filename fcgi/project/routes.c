@@ -40,6 +40,7 @@ static void project_init(struct app *app)
 const struct service panel_service = {
     .name = "project",
     .db_role = "panel_project",
+    .db_url_env = "PROJECT_DATABASE_URL",
     .openapi = "project-api.yaml",
     .routes = project_routes,
     .nroutes = sizeof(project_routes) / sizeof(project_routes[0]),

@@ -177,7 +177,9 @@ static void postgres_restart_under_load(void **state)
 static void every_service_backend_killed_under_load(void **state)
 {
 	(void)state;
-	survive("psql -qAt \"$DATABASE_URL\" -c \"SELECT count(pg_terminate_backend(pid)) FROM "
+	/* As a superuser: the services' backends belong to their own roles, not to the owner. */
+	survive("psql -qAt \"$(scripts/pg-cluster url postgres)\" -c \"SELECT "
+	        "count(pg_terminate_backend(pid)) FROM "
 	        "pg_stat_activity WHERE application_name IN ('project-fcgi', 'aggregator-fcgi')\" "
 	        ">/dev/null",
 	        false);

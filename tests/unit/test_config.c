@@ -1,4 +1,4 @@
-/* common/config.c: environment lookups with defaults, and the embedded database's URL. */
+/* common/config.c: environment lookups with defaults, and the database URLs (owner, services). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,11 +33,32 @@ static void database_url_falls_back_to_the_embedded_cluster(void **state)
 	                    "postgresql:///panel?host=/tmp/st/pgsock&port=5555&user=panel");
 }
 
+static void a_service_url_is_its_own_or_the_embedded_clusters_as_its_role(void **state)
+{
+	(void)state;
+	unsetenv("DATABASE_URL");
+	setenv("PANEL_STATE_DIR", "/tmp/st", 1);
+	setenv("PANEL_PG_PORT", "5555", 1);
+	unsetenv("PROJECT_DATABASE_URL");
+	assert_string_equal(config_service_database_url("PROJECT_DATABASE_URL", "panel_project"),
+	                    "postgresql:///panel?host=/tmp/st/pgsock&port=5555&user=panel_project");
+	setenv("PROJECT_DATABASE_URL", "postgresql://panel_project:pw@db/panel", 1);
+	assert_string_equal(config_service_database_url("PROJECT_DATABASE_URL", "panel_project"),
+	                    "postgresql://panel_project:pw@db/panel");
+	/* With DATABASE_URL set too, the service's own URL still wins (the owner's is ignored). */
+	setenv("DATABASE_URL", "postgresql://panel:owner@db/panel", 1);
+	assert_string_equal(config_service_database_url("PROJECT_DATABASE_URL", "panel_project"),
+	                    "postgresql://panel_project:pw@db/panel");
+	unsetenv("DATABASE_URL");
+	unsetenv("PROJECT_DATABASE_URL");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(defaults_and_values),
 	    cmocka_unit_test(database_url_falls_back_to_the_embedded_cluster),
+	    cmocka_unit_test(a_service_url_is_its_own_or_the_embedded_clusters_as_its_role),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

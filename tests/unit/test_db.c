@@ -1,5 +1,6 @@
 /*
- * common/db.c, the parts that need no server: the SQLSTATE table and parameters. Connections,
+ * common/db.c, the parts that need no server: the SQLSTATE table, parameters and the credentials
+ * a URL names. Connections,
  * preparation and reconnection are proven end to end (tests/e2e), against a real Postgres.
  */
 #include "db.h"
@@ -33,11 +34,35 @@ static void integer_parameters(void **state)
 	assert_string_equal(db_param_int64(b, INT64_MAX), "9223372036854775807");
 }
 
+static void credentials_a_url_names(void **state)
+{
+	(void)state;
+	char user[64], password[64];
+
+	assert_true(db_url_credentials("postgresql://panel_project:s%40cret@db:5432/panel", user,
+	                               sizeof(user), password, sizeof(password)));
+	assert_string_equal(user, "panel_project");
+	assert_string_equal(password, "s@cret"); /* percent-decoded, as libpq will send it */
+	assert_true(db_url_credentials("host=db user=panel_aggregator password='a b'", user,
+	                               sizeof(user), password, sizeof(password)));
+	assert_string_equal(user, "panel_aggregator");
+	assert_string_equal(password, "a b");
+	assert_true(db_url_credentials("postgresql:///panel?host=/run/pg", user, sizeof(user),
+	                               password, sizeof(password)));
+	assert_string_equal(user, "");
+	assert_string_equal(password, "");
+	assert_false(db_url_credentials("postgresql://[::1", user, sizeof(user), password,
+	                                sizeof(password)));
+	assert_false(db_url_credentials("host=db nonsense=1", user, sizeof(user), password,
+	                                sizeof(password)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sqlstates_map_to_outcomes),
 	    cmocka_unit_test(integer_parameters),
+	    cmocka_unit_test(credentials_a_url_names),
 	};
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }
