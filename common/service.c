@@ -54,8 +54,8 @@ enum err service_health(struct req *req, struct resp *resp)
 {
 	struct app *app = req->app;
 	json_t *details = NULL;
-	enum err rc = app->service->health ? app->service->health(app, &details)
-	                                   : db_ping(&app->db);
+	enum err rc =
+	    app->service->health ? app->service->health(app, &details) : db_ping(&app->db);
 
 	if (rc) {
 		json_decref(details);
