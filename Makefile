@@ -95,9 +95,9 @@ help:
 	@echo 'make soak       ten minutes of mixed load, then an exact event count'
 	@echo 'make clean      remove build output'
 
+COMPILE = $(call say,CC,$<)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 $(BUILD)/%.o: %.c
-	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(COMPILE)
 
 $(BIN)/project-fcgi: $(BUILD)/fcgi/main.o $(PROJECT_LIB) $(COMMON_LIB)
 	$(LINK) -lfcgi $(PKG_LIBS)
@@ -110,13 +110,21 @@ $(BIN)/panelctl: $(BUILD)/panelctl/main.o $(PANELCTL_LIB) $(COMMON_LIB)
 
 # A unit test links the library of the code it mirrors (test_project_* the project service's,
 # test_aggregator_* the aggregator's, test_panelctl_* panelctl's) and common/. Only test_http,
-# which tests the FastCGI side itself, links libfcgi.
-$(BUILD)/tests/test_project_%: $(BUILD)/tests/unit/test_project_%.o $(PROJECT_LIB) $(COMMON_LIB)
+# which tests the FastCGI side itself, links libfcgi. A service's tests link its fake database
+# (tests/unit/fake_*_db.c) first: it defines every db_*.c function the handlers call, so the
+# library's own are never taken and the handlers run without Postgres.
+# Named here, so the pattern rules below may use them as prerequisites.
+UNIT_FAKES := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%.o,$(wildcard tests/unit/fake_*.c))
+$(UNIT_FAKES): $(BUILD)/tests/unit/%.o: tests/unit/%.c
+	$(COMPILE)
+$(BUILD)/tests/test_project_%: $(BUILD)/tests/unit/test_project_%.o \
+		$(BUILD)/tests/unit/fake_project_db.o $(PROJECT_LIB) $(COMMON_LIB)
 	$(LINK) -lcmocka $(PKG_LIBS)
-$(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o $(AGGREGATOR_LIB) \
-		$(COMMON_LIB)
+$(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o \
+		$(BUILD)/tests/unit/fake_aggregator_db.o $(AGGREGATOR_LIB) $(COMMON_LIB)
 	$(LINK) -lcmocka $(PKG_LIBS)
-$(BUILD)/tests/test_panelctl_%: $(BUILD)/tests/unit/test_panelctl_%.o $(PANELCTL_LIB) $(COMMON_LIB)
+$(BUILD)/tests/test_panelctl_%: $(BUILD)/tests/unit/test_panelctl_%.o \
+		$(BUILD)/tests/unit/fake_panelctl_db.o $(PANELCTL_LIB) $(COMMON_LIB)
 	$(LINK) -lcmocka $(PKG_LIBS)
 $(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(COMMON_LIB)
 	$(LINK) -lcmocka -lfcgi $(PKG_LIBS)
@@ -228,8 +236,12 @@ lint:
 		{ echo 'banned function (use snprintf, buf_*, parse_int64)'; exit 1; }
 	@! git grep -n '#include <fcgiapp\.h>' -- '*.c' '*.h' ':!common/http.c' || \
 		{ echo 'only common/http.c may include fcgiapp.h'; exit 1; }
+	@! git grep -nE '\bPG(result|conn)\b|\bPQ[a-z]+\(|include .(libpq-fe|db_query|db_rows)\.h' -- \
+		common fcgi panelctl ':(exclude,glob)**/db.c' ':(exclude,glob)**/db_*' || \
+		{ echo 'libpq, results and columns belong to the db*.c files'; exit 1; }
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --std=c11 -Icommon --include=/usr/include/jansson.h $(C_SRC)
+		--inline-suppr --std=c11 -Icommon -Ifcgi/project -Ifcgi/aggregator -Ipanelctl \
+		--include=/usr/include/jansson.h $(C_SRC)
 	clang-tidy --quiet $(C_SRC) -- -std=c11 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS)
 
 lint-compose:

@@ -2,7 +2,7 @@
  * Connection management, lazy statement preparation and SQLSTATE mapping over libpq. Holds no
  * SQL of the services: they pass their statements in.
  */
-#include "db.h"
+#include "db_query.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "mem.h"
 
 static const struct {
 	const char *prefix; /* a full SQLSTATE or its two-character class */
@@ -234,11 +235,11 @@ enum err db_query(struct db *db, const char *sql, int nparams, const char *const
 	return rc;
 }
 
-enum err db_ping(struct db *db)
+enum err db_run(struct db *db, struct db_stmt *stmt, int nparams, const char *const *params,
+                char sqlstate[6])
 {
-	static struct db_stmt ping_stmt = DB_STMT("ping", "SELECT 1", true);
 	PGresult *res;
-	enum err rc = db_exec(db, &ping_stmt, 0, NULL, &res, NULL);
+	enum err rc = db_exec(db, stmt, nparams, params, &res, sqlstate);
 
 	PQclear(res);
 	return rc;
@@ -290,6 +291,12 @@ enum err db_set_password(struct db *db, const char *role, const char *password, 
 	return rc;
 }
 
+enum err db_ping(struct db *db)
+{
+	static struct db_stmt ping_stmt = DB_STMT("ping", "SELECT 1", true);
+	return db_run(db, &ping_stmt, 0, NULL, NULL);
+}
+
 void db_result_free(PGresult *res)
 {
 	PQclear(res);
@@ -311,9 +318,21 @@ const char *db_str(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
+const char *db_arena_str(struct arena *a, const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	return arena_strndup(a, PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col));
+}
+
 int64_t db_int64(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+double db_double(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtod(PQgetvalue(res, row, col), NULL);
 }
 
 bool db_bool(const PGresult *res, int row, int col)

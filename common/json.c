@@ -4,9 +4,16 @@
  */
 #include "json.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "resp.h"
+
+void json_init(void)
+{
+	json_set_alloc_funcs(xmalloc, free);
+}
 
 /* Code points in a valid UTF-8 string (jansson guarantees validity). */
 static size_t utf8_length(const char *s)
@@ -67,6 +74,16 @@ enum err json_field_int64(const json_t *obj, const char *key, int64_t min, int64
 json_t *json_string_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+json_t *json_array_add(json_t *array, json_t *item)
+{
+	/* json_array_append_new() releases item even when it fails (array NULL included). */
+	if (!item || json_array_append_new(array, item)) {
+		json_decref(array);
+		return NULL;
+	}
+	return array;
 }
 
 json_t *json_from_db(const char *text)

@@ -14,6 +14,13 @@
 
 struct resp;
 
+/*
+ * Makes jansson allocate through xmalloc (mem.h), so that running out of memory aborts with a
+ * log line like everywhere else, and containers (json_object(), json_array()) are never NULL.
+ * Called once by every program before it builds any JSON.
+ */
+void json_init(void);
+
 enum json_need { JSON_OPTIONAL, JSON_REQUIRED };
 
 /*
@@ -29,6 +36,13 @@ enum err json_field_int64(const json_t *obj, const char *key, int64_t min, int64
 
 /* A JSON string, or null when s is NULL (new reference). */
 json_t *json_string_or_null(const char *s);
+
+/*
+ * Appends item to array, stealing the reference. When item is NULL (it could not be built) or
+ * the append fails, array is released and NULL returned, so a list is built whole or not at
+ * all: `list = json_array_add(list, thing_to_json(&rows[i]))` in a loop, then one NULL check.
+ */
+json_t *json_array_add(json_t *array, json_t *item);
 
 /* Parses text known to be JSON (from the database); NULL on failure (new reference). */
 json_t *json_from_db(const char *text);

@@ -1,5 +1,6 @@
 /*
- * Pagination headers. Knows nothing of what is listed: only the path, the query and a total.
+ * Lists: page, cursor and window parameters, and the pagination headers. Knows nothing of what
+ * is listed: only the path, the query, the rows and a total.
  */
 #include "page.h"
 
@@ -10,7 +11,7 @@
 #include "req.h"
 #include "resp.h"
 
-enum err page_parse(const struct req *req, int64_t *page, struct resp *resp)
+static enum err page_number(const struct req *req, int64_t *page, struct resp *resp)
 {
 	const char *v = query_get(&req->query, "page");
 
@@ -21,9 +22,31 @@ enum err page_parse(const struct req *req, int64_t *page, struct resp *resp)
 	return ERR_OK;
 }
 
-int64_t page_offset(int64_t page)
+static enum err page_cursor(const struct req *req, int nkeys, struct page_cursor *c,
+                            struct resp *resp)
 {
-	return (page - 1) * PAGE_SIZE;
+	const char *v = query_get(&req->query, "cursor");
+
+	memset(c, 0, sizeof(*c));
+	c->nkeys = nkeys;
+	if (!v)
+		return ERR_OK;
+	if (query_get(&req->query, "page"))
+		return resp_error(resp, ERR_BAD_REQUEST, "page and cursor cannot be used together");
+	c->used = true;
+	if (!*v)
+		return ERR_OK;
+	for (int k = 0; k < nkeys; k++) {
+		size_t len = strcspn(v, ".");
+		bool last = k == nkeys - 1;
+		if ((last ? v[len] != '\0' : v[len] != '.') ||
+		    parse_int64(v, len, INT64_MIN, INT64_MAX, &c->keys[k]))
+			return resp_error(resp, ERR_BAD_REQUEST,
+			                  "cursor must be a value taken from a Link header");
+		v += len + !last;
+	}
+	c->after = true;
+	return ERR_OK;
 }
 
 enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bool *found,
@@ -80,104 +103,87 @@ static enum err window_param(const struct req *req, const char *name, bool after
 	return ERR_OK;
 }
 
-enum err page_filter_window(const struct req *req, const char **from, const char **to,
-                            struct resp *resp)
+enum err page_query_parse(const struct req *req, int cursor_keys, struct page_query *q,
+                          struct resp *resp)
 {
-	enum err rc = window_param(req, "createdAfter", true, from, resp);
-	if (rc)
+	enum err rc;
+
+	memset(q, 0, sizeof(*q));
+	if ((rc = page_number(req, &q->number, resp)) ||
+	    (rc = page_cursor(req, cursor_keys, &q->cursor, resp)) ||
+	    (rc = window_param(req, "createdAfter", true, &q->from, resp)) ||
+	    (rc = window_param(req, "createdBefore", false, &q->to, resp)))
 		return rc;
-	return window_param(req, "createdBefore", false, to, resp);
+	q->offset = (q->number - 1) * PAGE_SIZE;
+	return ERR_OK;
+}
+
+const int64_t *page_after(const struct page_query *q)
+{
+	return q->cursor.after ? q->cursor.keys : NULL;
 }
 
 /* Starts a link: the path and every query parameter but page and cursor, each followed by &. */
-static void link_start(struct buf *b, const struct req *req)
+static int link_start(struct buf *b, const struct req *req)
 {
-	if (b->len)
-		buf_puts(b, ", ");
-	buf_printf(b, "<%s?", req->path);
+	int rc = (b->len ? buf_puts(b, ", ") : 0) | buf_printf(b, "<%s?", req->path);
+
 	for (size_t i = 0; i < req->query.n; i++) {
 		const struct query_param *p = &req->query.params[i];
 		if (strcmp(p->key, "page") == 0 || strcmp(p->key, "cursor") == 0)
 			continue;
-		buf_put_urlencoded(b, p->key);
-		buf_puts(b, "=");
-		buf_put_urlencoded(b, p->value);
-		buf_puts(b, "&");
+		rc |= buf_put_urlencoded(b, p->key) | buf_puts(b, "=") |
+		      buf_put_urlencoded(b, p->value) | buf_puts(b, "&");
 	}
+	return rc;
 }
 
-static void add_link(struct buf *b, const struct req *req, int64_t page, const char *rel)
+static int page_link(struct buf *b, const struct req *req, int64_t page, const char *rel)
 {
-	link_start(b, req);
-	buf_printf(b, "page=%lld>; rel=\"%s\"", (long long)page, rel);
+	return link_start(b, req) | buf_printf(b, "page=%lld>; rel=\"%s\"", (long long)page, rel);
 }
 
-static void page_headers(const struct req *req, int64_t page, int64_t total, struct resp *resp)
+/* The links of a walk by page number. */
+static int number_links(struct buf *b, const struct req *req, int64_t page, int64_t total)
 {
-	struct buf link = BUF_INIT(0);
 	int64_t last = total > 0 ? (total + PAGE_SIZE - 1) / PAGE_SIZE : 1;
+	int rc = page_link(b, req, 1, "first");
 
-	add_link(&link, req, 1, "first");
 	if (page > 1)
-		add_link(&link, req, page - 1 < last ? page - 1 : last, "prev");
+		rc |= page_link(b, req, page - 1 < last ? page - 1 : last, "prev");
 	if (page < last)
-		add_link(&link, req, page + 1, "next");
-	add_link(&link, req, last, "last");
-	buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
-	           (long long)total);
-	buf_free(&link);
+		rc |= page_link(b, req, page + 1, "next");
+	return rc | page_link(b, req, last, "last");
 }
 
-enum err page_cursor_parse(const struct req *req, int nkeys, struct page_cursor *c,
-                           struct resp *resp)
+/* The links of a walk by cursor: next carries the keys of the page's last row, when given. */
+static int cursor_links(struct buf *b, const struct req *req, const struct page_cursor *c,
+                        const int64_t *next)
 {
-	const char *v = query_get(&req->query, "cursor");
+	int rc = link_start(b, req) | buf_puts(b, "cursor=>; rel=\"first\"");
 
-	memset(c, 0, sizeof(*c));
-	if (!v)
-		return ERR_OK;
-	if (query_get(&req->query, "page"))
-		return resp_error(resp, ERR_BAD_REQUEST, "page and cursor cannot be used together");
-	c->used = true;
-	if (!*v)
-		return ERR_OK;
-	for (int k = 0; k < nkeys; k++) {
-		size_t len = strcspn(v, ".");
-		bool last = k == nkeys - 1;
-		if ((last ? v[len] != '\0' : v[len] != '.') ||
-		    parse_int64(v, len, INT64_MIN, INT64_MAX, &c->keys[k]))
-			return resp_error(resp, ERR_BAD_REQUEST,
-			                  "cursor must be a value taken from a Link header");
-		v += len + !last;
-	}
-	c->after = true;
+	if (!next)
+		return rc;
+	rc |= link_start(b, req) | buf_puts(b, "cursor=");
+	for (int k = 0; k < c->nkeys; k++)
+		rc |= buf_printf(b, "%s%lld", k ? "." : "", (long long)next[k]);
+	return rc | buf_puts(b, ">; rel=\"next\"");
+}
+
+enum err page_headers(const struct req *req, const struct page_query *q, size_t rows,
+                      const int64_t *last_key, int64_t total, struct resp *resp)
+{
+	struct buf link = BUF_INIT(RESP_HEADERS_MAX);
+	int rc;
+
+	if (!q->cursor.used)
+		rc = number_links(&link, req, q->number, total);
+	else /* A full page may have more after it; a shorter one ends the walk. */
+		rc = cursor_links(&link, req, &q->cursor, rows == PAGE_SIZE ? last_key : NULL);
+	rc = rc || buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
+	                      (long long)total);
+	buf_free(&link);
+	if (rc)
+		return resp_error(resp, ERR_INTERNAL, "the list's Link header is too long");
 	return ERR_OK;
-}
-
-static void cursor_headers(const struct req *req, const char *next_cursor, int64_t total,
-                           struct resp *resp)
-{
-	struct buf link = BUF_INIT(0);
-
-	link_start(&link, req);
-	buf_puts(&link, "cursor=>; rel=\"first\"");
-	if (next_cursor) {
-		link_start(&link, req);
-		buf_puts(&link, "cursor=");
-		buf_put_urlencoded(&link, next_cursor);
-		buf_puts(&link, ">; rel=\"next\"");
-	}
-	buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
-	           (long long)total);
-	buf_free(&link);
-}
-
-void page_list_headers(const struct req *req, int64_t page, const struct page_cursor *c,
-                       size_t rows, const char *last_key, int64_t total, struct resp *resp)
-{
-	if (!c->used)
-		page_headers(req, page, total, resp);
-	else
-		/* A full page may have more after it; a shorter one ends the walk. */
-		cursor_headers(req, rows == PAGE_SIZE ? last_key : NULL, total, resp);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "json.h"
 #include "log.h"
 #include "mem.h"
 #include "metrics.h"
@@ -31,6 +32,7 @@ struct app *service_start(const struct service *svc)
 	struct app *app = xcalloc(1, svc->app_size ? svc->app_size : sizeof(struct app));
 
 	log_init(svc->name);
+	json_init();
 	snprintf(app_name, sizeof(app_name), "%s-fcgi", svc->name);
 	app->service = svc;
 	app->db.url = config_service_database_url(svc->db_url_env, svc->db_role);

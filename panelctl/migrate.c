@@ -16,27 +16,6 @@
 #include "mem.h"
 #include "panelctl.h"
 
-/* Any constant; shared by every panelctl so two runners never interleave. */
-static const char lock_sql[] = "SELECT pg_advisory_lock(72951011)";
-static const char unlock_sql[] = "SELECT pg_advisory_unlock(72951011)";
-
-static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                       "  version    text PRIMARY KEY,"
-                                       "  name       text NOT NULL,"
-                                       "  checksum   text NOT NULL,"
-                                       "  applied_at timestamptz NOT NULL DEFAULT now())";
-
-static const char applied_sql[] =
-    "SELECT version, name, checksum, to_char(applied_at AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD HH24:MI:SS UTC') FROM schema_migrations ORDER BY version";
-
-static const char checksum_sql[] = "SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')";
-
-static const char record_sql[] =
-    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
-
-static const char forget_sql[] = "DELETE FROM schema_migrations WHERE version = $1";
-
 struct migration {
 	char version[5];   /* "0001" */
 	char name[128];    /* "core" */
@@ -125,25 +104,14 @@ static void plan_free(struct plan *p)
 	p->n = 0;
 }
 
-static int checksum(struct db *db, const char *text, char out[65])
-{
-	PGresult *res;
-	const char *params[] = {text};
-
-	if (db_query(db, checksum_sql, 1, params, &res, NULL, 0))
-		return -1;
-	snprintf(out, 65, "%s", db_str(res, 0, 0));
-	db_result_free(res);
-	return 0;
-}
-
 /* Reads the directory and the table into one ordered plan. */
 static int plan_load(struct db *db, const char *dir, struct plan *p)
 {
 	char path[4096], errbuf[512];
+	struct applied_migration *applied;
 	struct dirent *e;
 	DIR *d = opendir(dir);
-	PGresult *res;
+	size_t napplied;
 
 	memset(p, 0, sizeof(*p));
 	if (!d) {
@@ -164,7 +132,7 @@ static int plan_load(struct db *db, const char *dir, struct plan *p)
 		m->up = read_file(path);
 		snprintf(path, sizeof(path), "%s/%s_%s.down.sql", dir, version, name);
 		m->down = read_file(path);
-		if (!m->up || checksum(db, m->up, m->checksum)) {
+		if (!m->up || db_migrate_checksum(db, m->up, m->checksum)) {
 			fprintf(stderr, "panelctl: cannot read %s/%s\n", dir, e->d_name);
 			closedir(d);
 			return -1;
@@ -172,20 +140,20 @@ static int plan_load(struct db *db, const char *dir, struct plan *p)
 	}
 	closedir(d);
 
-	if (db_exec_script(db, create_table_sql, errbuf, sizeof(errbuf)) ||
-	    db_query(db, applied_sql, 0, NULL, &res, errbuf, sizeof(errbuf))) {
+	if (db_migrate_applied(db, &applied, &napplied, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "panelctl: cannot read schema_migrations: %s\n", errbuf);
 		return -1;
 	}
-	for (int i = 0; i < db_ntuples(res); i++) {
-		struct migration *m = plan_find(p, db_str(res, i, 0));
+	for (size_t i = 0; i < napplied; i++) {
+		struct migration *m = plan_find(p, applied[i].version);
 		if (!m)
-			m = plan_add(p, db_str(res, i, 0), db_str(res, i, 1));
+			m = plan_add(p, applied[i].version, applied[i].name);
 		m->applied = 1;
-		snprintf(m->applied_checksum, sizeof(m->applied_checksum), "%s", db_str(res, i, 2));
-		snprintf(m->applied_at, sizeof(m->applied_at), "%s", db_str(res, i, 3));
+		snprintf(m->applied_checksum, sizeof(m->applied_checksum), "%s",
+		         applied[i].checksum);
+		snprintf(m->applied_at, sizeof(m->applied_at), "%s", applied[i].applied_at);
 	}
-	db_result_free(res);
+	free(applied);
 	if (p->n > 1)
 		qsort(p->items, p->n, sizeof(*p->items), by_version);
 	return 0;
@@ -215,25 +183,12 @@ static int plan_verify(const struct plan *p)
 	return bad ? -1 : 0;
 }
 
-/* Runs sql and then the bookkeeping statement in one transaction. */
-static int run_in_transaction(struct db *db, const struct migration *m, const char *sql,
-                              const char *bookkeeping, int nparams, const char *const *params)
+/* Reports a failed migration; nothing of it was kept. */
+static int failed(const struct migration *m, const char *errbuf)
 {
-	char errbuf[1024];
-	PGresult *res = NULL;
-
-	if (db_exec_script(db, "BEGIN", errbuf, sizeof(errbuf)) ||
-	    db_exec_script(db, sql, errbuf, sizeof(errbuf)) ||
-	    db_query(db, bookkeeping, nparams, params, &res, errbuf, sizeof(errbuf)) ||
-	    db_exec_script(db, "COMMIT", errbuf, sizeof(errbuf))) {
-		fprintf(stderr, "panelctl: migration %s_%s failed, nothing changed: %s\n",
-		        m->version, m->name, errbuf);
-		db_exec_script(db, "ROLLBACK", NULL, 0);
-		db_result_free(res);
-		return -1;
-	}
-	db_result_free(res);
-	return 0;
+	fprintf(stderr, "panelctl: migration %s_%s failed, nothing changed: %s\n", m->version,
+	        m->name, errbuf);
+	return 1;
 }
 
 /* Takes the lock and loads a verified plan; on failure releases everything. */
@@ -241,13 +196,13 @@ static int begin(struct db *db, const char *dir, struct plan *p)
 {
 	char errbuf[512];
 
-	if (db_exec_script(db, lock_sql, errbuf, sizeof(errbuf))) {
+	if (db_migrate_lock(db, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "panelctl: cannot take the migration lock: %s\n", errbuf);
 		return -1;
 	}
 	if (plan_load(db, dir, p) || plan_verify(p)) {
 		plan_free(p);
-		db_exec_script(db, unlock_sql, NULL, 0);
+		db_migrate_unlock(db);
 		return -1;
 	}
 	return 0;
@@ -256,7 +211,7 @@ static int begin(struct db *db, const char *dir, struct plan *p)
 static void end(struct db *db, struct plan *p)
 {
 	plan_free(p);
-	db_exec_script(db, unlock_sql, NULL, 0);
+	db_migrate_unlock(db);
 }
 
 /*
@@ -311,11 +266,12 @@ int migrate_up(struct db *db, const char *dir)
 		return 1;
 	for (size_t i = 0; i < p.n && !status; i++) {
 		struct migration *m = &p.items[i];
+		char errbuf[1024];
 		if (m->applied)
 			continue;
-		const char *params[] = {m->version, m->name, m->checksum};
-		if (run_in_transaction(db, m, m->up, record_sql, 3, params)) {
-			status = 1;
+		if (db_migrate_apply(db, m->up, m->version, m->name, m->checksum, errbuf,
+		                     sizeof(errbuf))) {
+			status = failed(m, errbuf);
 			break;
 		}
 		printf("applied %s_%s\n", m->version, m->name);
@@ -333,6 +289,7 @@ int migrate_rollback(struct db *db, const char *dir)
 {
 	struct plan p;
 	struct migration *last = NULL;
+	char errbuf[1024];
 	int status = 0;
 
 	if (begin(db, dir, &p))
@@ -346,11 +303,10 @@ int migrate_rollback(struct db *db, const char *dir)
 		fprintf(stderr, "panelctl: %s/%s_%s.down.sql is missing\n", dir, last->version,
 		        last->name);
 		status = 1;
+	} else if (db_migrate_revert(db, last->down, last->version, errbuf, sizeof(errbuf))) {
+		status = failed(last, errbuf);
 	} else {
-		const char *params[] = {last->version};
-		status = run_in_transaction(db, last, last->down, forget_sql, 1, params) ? 1 : 0;
-		if (!status)
-			printf("rolled back %s_%s\n", last->version, last->name);
+		printf("rolled back %s_%s\n", last->version, last->name);
 	}
 	end(db, &p);
 	return status;
@@ -361,7 +317,7 @@ int migrate_status(struct db *db, const char *dir)
 	struct plan p;
 	int pending = 0, bad = 0;
 
-	if (db_exec_script(db, lock_sql, NULL, 0))
+	if (db_migrate_lock(db, NULL, 0))
 		return 1;
 	if (plan_load(db, dir, &p)) {
 		end(db, &p);

@@ -12,34 +12,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "db.h"
 #include "panelctl.h"
 #include "parse.h"
-
-static const char insert_users_sql[] =
-    "INSERT INTO users (id, email, username, created_at) "
-    "SELECT id, email, username, created_at "
-    "FROM jsonb_to_recordset($1::jsonb) "
-    "     AS x (id bigint, email text, username text, created_at timestamptz) "
-    "ON CONFLICT (id) DO NOTHING";
-
-static const char insert_projects_sql[] =
-    "INSERT INTO projects (id, name, url, owner_id, app_secret, created_at) "
-    "SELECT id, name, url, user_id, app_secret, created_at "
-    "FROM jsonb_to_recordset($1::jsonb) "
-    "     AS x (id bigint, name text, url text, user_id bigint, app_secret text, "
-    "           created_at timestamptz) "
-    "ON CONFLICT (id) DO NOTHING";
-
-static const char reset_sequences_sql[] =
-    "SELECT setval(pg_get_serial_sequence('users', 'id'), "
-    "              coalesce((SELECT max(id) FROM users), 1), (SELECT count(*) > 0 FROM users)), "
-    "       setval(pg_get_serial_sequence('projects', 'id'), "
-    "              coalesce((SELECT max(id) FROM projects), 1), "
-    "              (SELECT count(*) > 0 FROM projects))";
-
-/* The ids among $1 that are users already. */
-static const char existing_users_sql[] = "SELECT id FROM users WHERE id = ANY($1::bigint[])";
 
 enum field_type { FIELD_ID, FIELD_TEXT, FIELD_TEXT_OR_NULL, FIELD_TIME };
 
@@ -229,7 +203,6 @@ static int check_owners(struct db *db, const char *path, json_t *projects, json_
 	json_t *known = json_object(), *p, *u;
 	char errbuf[512], text[32];
 	size_t i;
-	PGresult *res = NULL;
 	int status = -1;
 
 	json_array_foreach(users, i, u)
@@ -242,13 +215,10 @@ static int check_owners(struct db *db, const char *path, json_t *projects, json_
 	    buf_printf(&list, "%s%" JSON_INTEGER_FORMAT, i ? "," : "",
 	               json_integer_value(json_object_get(p, "user_id")));
 	buf_puts(&list, "}");
-	const char *params[] = {list.data};
-	if (db_query(db, existing_users_sql, 1, params, &res, errbuf, sizeof(errbuf))) {
+	if (db_seed_existing_users(db, list.data, known, errbuf, sizeof(errbuf))) {
 		fprintf(stderr, "panelctl: cannot read users: %s\n", errbuf);
 		goto out;
 	}
-	for (int r = 0; r < db_ntuples(res); r++)
-		json_object_set_new(known, db_str(res, r, 0), json_true());
 	json_array_foreach(projects, i, p)
 	{
 		json_t *owner = json_object_get(p, "user_id");
@@ -264,54 +234,38 @@ static int check_owners(struct db *db, const char *path, json_t *projects, json_
 	}
 	status = 0;
 out:
-	db_result_free(res);
 	buf_free(&list);
 	json_decref(known);
 	return status;
-}
-
-/* Runs an insert of the whole array; returns the number of rows inserted, or -1. */
-static long insert_all(struct db *db, const char *sql, json_t *rows, char *errbuf, size_t size)
-{
-	PGresult *res;
-	char *text = json_dumps(rows, JSON_COMPACT);
-	const char *params[] = {text};
-	long n = -1;
-
-	if (text && !db_query(db, sql, 1, params, &res, errbuf, size)) {
-		n = db_rows_affected(res);
-		db_result_free(res);
-	}
-	free(text);
-	return n;
 }
 
 int seed_run(struct db *db, const char *projects_path, const char *users_path)
 {
 	json_t *users = load_file(users_path, seed_parse_users);
 	json_t *projects = users ? load_file(projects_path, seed_parse_projects) : NULL;
-	char errbuf[1024] = "";
-	long nusers = -1, nprojects = -1;
-	PGresult *res = NULL;
+	char errbuf[1024] = "", *users_text = NULL, *projects_text = NULL;
+	long nusers = 0, nprojects = 0;
 	int status = 1;
 
 	if (!users || !projects || check_owners(db, projects_path, projects, users))
 		goto out;
-	if (db_exec_script(db, "BEGIN", errbuf, sizeof(errbuf)) ||
-	    (nusers = insert_all(db, insert_users_sql, users, errbuf, sizeof(errbuf))) < 0 ||
-	    (nprojects = insert_all(db, insert_projects_sql, projects, errbuf, sizeof(errbuf))) <
-	        0 ||
-	    db_query(db, reset_sequences_sql, 0, NULL, &res, errbuf, sizeof(errbuf)) ||
-	    db_exec_script(db, "COMMIT", errbuf, sizeof(errbuf))) {
+	users_text = json_dumps(users, JSON_COMPACT);
+	projects_text = json_dumps(projects, JSON_COMPACT);
+	if (!users_text || !projects_text) {
+		fprintf(stderr, "panelctl: seed refused, nothing changed: out of memory\n");
+		goto out;
+	}
+	if (db_seed_insert(db, users_text, projects_text, &nusers, &nprojects, errbuf,
+	                   sizeof(errbuf))) {
 		fprintf(stderr, "panelctl: seed refused, nothing changed: %s\n", errbuf);
-		db_exec_script(db, "ROLLBACK", NULL, 0);
 		goto out;
 	}
 	printf("seeded users: %ld of %zu inserted; projects: %ld of %zu inserted\n", nusers,
 	       json_array_size(users), nprojects, json_array_size(projects));
 	status = 0;
 out:
-	db_result_free(res);
+	free(users_text);
+	free(projects_text);
 	json_decref(users);
 	json_decref(projects);
 	return status;

@@ -4,18 +4,16 @@
  * The aggregator knows events, not projects: a project without events is an empty list.
  */
 #include "aggregator.h"
-#include "req.h"
-#include "resp.h"
 #include "page.h"
+#include "req.h"
 
 enum err activity_list(struct req *req, struct resp *resp)
 {
 	struct event_filter f = {.project_id = req->ids[0]};
-	int64_t page;
-	enum err rc;
+	struct page_query q;
+	enum err rc = page_query_parse(req, 1, &q, resp);
 
-	if ((rc = page_parse(req, &page, resp)) ||
-	    (rc = page_filter_window(req, &f.from, &f.to, resp)))
+	if (rc)
 		return rc;
-	return events_page_answer(req, &f, page, resp);
+	return events_page_answer(req, &f, &q, resp);
 }

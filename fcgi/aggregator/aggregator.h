@@ -13,8 +13,10 @@
 #include "buf.h"
 #include "db.h"
 #include "err.h"
+#include "page.h"
 #include "service.h"
 
+struct arena;
 struct req;
 struct resp;
 
@@ -23,11 +25,18 @@ enum { EVENT_NAME_MAX = 200 };
 
 /*
  * An event as the API shows it, rendered by the database (see db_events.c: the payload keeps
- * its numbers exactly as stored); borrowed from the result.
+ * its numbers exactly as stored); the text lives in the request's arena.
  */
 struct event_row {
 	int64_t id;
 	const char *json; /* {"id", "name", "payload", "createdAt"} */
+};
+
+/* One page of a list of events, and the list's total. */
+struct event_page {
+	int64_t total;
+	size_t n;
+	struct event_row rows[PAGE_SIZE];
 };
 
 /* What POST /events asks for, once checked; strings are borrowed from the request. */
@@ -39,9 +48,8 @@ struct event_input {
 
 /* The filters of an event list. */
 struct event_filter {
-	const char *name;      /* NULL for any name */
-	int64_t project_id;    /* 0 for any project */
-	const char *from, *to; /* the window [from, to) of page_filter_window(); NULL: open */
+	const char *name;   /* NULL for any name */
+	int64_t project_id; /* 0 for any project */
 };
 
 /*
@@ -54,9 +62,12 @@ enum err event_input_read(const struct req *req, struct event_input *in, struct 
 /* A UUID in its canonical text form: 8-4-4-4-12 hexadecimal digits, either case. */
 bool event_uuid_valid(const char *s);
 
-/* Answers one page of the events that match f, with Link and X-Total-Count. */
-enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,
-                            struct resp *resp);
+/*
+ * Answers the page q asks for of the events that match f, with Link and X-Total-Count; for
+ * GET /events and the activity feed.
+ */
+enum err events_page_answer(struct req *req, const struct event_filter *f,
+                            const struct page_query *q, struct resp *resp);
 
 /* Handlers (see routes.c); the context at req->app is a plain struct app. */
 enum err events_create(struct req *req, struct resp *resp);
@@ -68,7 +79,10 @@ enum err activity_list(struct req *req, struct resp *resp);
 enum err aggregator_health(struct app *app, json_t **details);
 enum err aggregator_metrics(struct app *app, struct buf *out);
 
-/* Database (db_*.c). Results belong to the caller (db_result_free). */
+/*
+ * The database (db_*.c). Each function returns ERR_OK or the outcome of the failure (logged);
+ * text in what it fills is owned by the arena a.
+ */
 /*
  * What /health and /metrics report of the outbox and the events (counters are since the schema
  * began).
@@ -83,29 +97,28 @@ struct outbox_stats {
 enum err db_outbox_stats(struct db *db, struct outbox_stats *out);
 
 /*
- * Stores a new event; payload is taken from the request body (the JSON text body, whose
- * "payload" member Postgres extracts itself so numbers keep every digit). One row when it was
- * stored, none when its eventId or Idempotency-Key already belongs to an event.
+ * Stores a new event; its payload is taken from body, the request's JSON text, whose "payload"
+ * member Postgres extracts itself so numbers keep every digit. *stored is false, and nothing
+ * written, when its eventId or Idempotency-Key already belongs to an event (a retry).
  */
-enum err db_events_insert(struct db *db, const struct event_input *in, const char *body,
-                          PGresult **res);
+enum err db_events_insert(struct db *db, struct arena *a, const struct event_input *in,
+                          const char *body, bool *stored, struct event_row *out);
 /*
- * The events that already hold in's eventId or Idempotency-Key (zero to two rows); for each,
- * db_event_same() tells whether it has the same name and payload as the request.
+ * The events that already hold in's eventId or Idempotency-Key: *n of them (zero to two);
+ * the first in *out, and *same when it has the request's name and payload.
  */
-enum err db_events_existing(struct db *db, const struct event_input *in, const char *body,
-                            PGresult **res);
-bool db_event_same(const PGresult *res, int row);
+enum err db_events_existing(struct db *db, struct arena *a, const struct event_input *in,
+                            const char *body, size_t *n, bool *same, struct event_row *out);
 /*
- * One row per event of the page, each with the total in column 0 (from the counters, or an
- * exact count when a time bound is given); one row of NULLs but the total past the end.
+ * A page of the events that match f, newest first: from (inclusive) and to (exclusive)
+ * timestamps of the window, NULL when open; after 0, or a cursor's id: only older events. The
+ * total comes from the counters, or an exact count under a window.
  */
-enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset, int64_t after,
-                        PGresult **res);
-/* Zero or one row. */
-enum err db_events_get(struct db *db, int64_t id, PGresult **res);
-/* Reads a row of any of these results; false when it is the empty page's placeholder. */
-bool db_event_row(const PGresult *res, int row, struct event_row *out);
-int64_t db_events_total(const PGresult *res);
+enum err db_events_page(struct db *db, struct arena *a, const struct event_filter *f,
+                        const char *from, const char *to, int64_t offset, int64_t after,
+                        struct event_page *out);
+/* One event; *found is false when it does not exist. */
+enum err db_events_get(struct db *db, struct arena *a, int64_t id, struct event_row *out,
+                       bool *found);
 
 #endif

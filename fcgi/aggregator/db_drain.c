@@ -6,6 +6,7 @@
  */
 #include <libpq-fe.h>
 
+#include "db_query.h"
 #include "drain.h"
 
 static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
@@ -73,20 +74,9 @@ static struct db_stmt park_stmt =
             "ON CONFLICT (queue_id) DO NOTHING",
             false);
 
-/* Runs a statement whose result is not needed. */
-static enum err run(struct db *db, struct db_stmt *stmt, int nparams, const char *const *params,
-                    char sqlstate[6])
-{
-	PGresult *res;
-	enum err rc = db_exec(db, stmt, nparams, params, &res, sqlstate);
-
-	PQclear(res);
-	return rc;
-}
-
 enum err db_drain_listen(struct db *db)
 {
-	return run(db, &listen_stmt, 0, NULL, NULL);
+	return db_run(db, &listen_stmt, 0, NULL, NULL);
 }
 
 enum err db_drain_batch(struct db *db, long limit, long *moved, long *stored, char sqlstate[6])
@@ -107,7 +97,7 @@ enum err db_drain_batch(struct db *db, long limit, long *moved, long *stored, ch
 
 enum err db_drain_begin(struct db *db)
 {
-	return run(db, &begin_stmt, 0, NULL, NULL);
+	return db_run(db, &begin_stmt, 0, NULL, NULL);
 }
 
 enum err db_drain_claim(struct db *db, long limit, struct drain_row *rows, size_t max, size_t *n)
@@ -130,17 +120,17 @@ enum err db_drain_claim(struct db *db, long limit, struct drain_row *rows, size_
 
 enum err db_drain_savepoint(struct db *db)
 {
-	return run(db, &savepoint_stmt, 0, NULL, NULL);
+	return db_run(db, &savepoint_stmt, 0, NULL, NULL);
 }
 
 enum err db_drain_release(struct db *db)
 {
-	return run(db, &release_stmt, 0, NULL, NULL);
+	return db_run(db, &release_stmt, 0, NULL, NULL);
 }
 
 enum err db_drain_rollback_to_savepoint(struct db *db)
 {
-	return run(db, &rollback_to_stmt, 0, NULL, NULL);
+	return db_run(db, &rollback_to_stmt, 0, NULL, NULL);
 }
 
 enum err db_drain_move_one(struct db *db, int64_t id, char sqlstate[6], char *error,
@@ -148,7 +138,7 @@ enum err db_drain_move_one(struct db *db, int64_t id, char sqlstate[6], char *er
 {
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, id)};
-	enum err rc = run(db, &move_one_stmt, 1, params, sqlstate);
+	enum err rc = db_run(db, &move_one_stmt, 1, params, sqlstate);
 
 	/* libpq keeps the failed statement's message on the connection. */
 	if (rc)
@@ -161,26 +151,26 @@ enum err db_drain_retry_later(struct db *db, int64_t id, const char *error, long
 {
 	char idtext[DB_INT64_LEN], delay[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, id), error, db_param_int64(delay, delay_ms)};
-	return run(db, &retry_later_stmt, 3, params, NULL);
+	return db_run(db, &retry_later_stmt, 3, params, NULL);
 }
 
 enum err db_drain_park(struct db *db, int64_t id, const char *error)
 {
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, id), error};
-	return run(db, &park_stmt, 2, params, NULL);
+	return db_run(db, &park_stmt, 2, params, NULL);
 }
 
 enum err db_drain_commit(struct db *db)
 {
-	return run(db, &commit_stmt, 0, NULL, NULL);
+	return db_run(db, &commit_stmt, 0, NULL, NULL);
 }
 
 void db_drain_rollback(struct db *db)
 {
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		run(db, &rollback_stmt, 0, NULL, NULL);
+		db_run(db, &rollback_stmt, 0, NULL, NULL);
 }
 
 int db_drain_socket(struct db *db)

@@ -4,12 +4,12 @@
  * and every filter shape has its own statement, served by an index of
  * migrations/0002_events.up.sql.
  */
-#include <libpq-fe.h>
-
 #include "aggregator.h"
+#include "db_query.h"
+#include "log.h"
 
 /*
- * The columns db_event_row() reads, after one leading column of each statement's own: the id,
+ * The columns event_read() reads, after one leading column of each statement's own: the id,
  * and the whole event as JSON rendered here, so the payload comes back with its numbers as
  * stored (jsonb keeps their digits; a double in C would not).
  */
@@ -26,17 +26,16 @@
  * [from, to) (both NULL in the statements without one), $5 the offset, $6 a cursor's id (only
  * older events; NULL for none: a bound of the same index scan, so a cursor page costs what
  * page 1 costs). The total is the sum of the counter shards for that name and project ('' and
- * 0 standing for any), or an exact count under a window. The eight events of the page are
+ * 0 standing for any), or an exact count under a window. The events of the page are
  * chosen first and only they are rendered. Row t also names the filters with their types, for
  * the shapes that do not use them otherwise.
  */
-#define WINDOW                                                                                     \
-	"e.created_at >= coalesce($3::timestamptz, '-infinity') "                                  \
-	"AND e.created_at < coalesce($4::timestamptz, 'infinity')"
+#define WINDOW    DB_SQL_WINDOW("e.created_at", "$3", "$4")
 #define NO_WINDOW "$3::timestamptz IS NULL AND $4::timestamptz IS NULL"
 #define COUNTED_TOTAL                                                                              \
 	"(SELECT coalesce(sum(c.n), 0)::bigint FROM event_counts c "                               \
 	" WHERE c.project_id = coalesce($2::bigint, 0) AND c.name = coalesce($1::text, ''))"
+/* clang-format off */
 #define PAGE_SQL(shape, window, total)                                                             \
 	"SELECT t.total, page.* "                                                                  \
 	"FROM (SELECT " total " AS total, $1::text AS name, $2::bigint AS project_id) t "          \
@@ -44,8 +43,9 @@
 	"                   FROM (SELECT * FROM events e "                                         \
 	"                         WHERE " shape " AND " window                                     \
 	"                           AND e.id < coalesce($6::bigint, 9223372036854775807) "         \
-	"                         ORDER BY e.id DESC LIMIT 8 OFFSET $5) e "                        \
+	"                         ORDER BY e.id DESC " DB_SQL_PAGE("$5") ") e "                    \
 	"                   ORDER BY e.id DESC) page ON true"
+/* clang-format on */
 #define PAGE(shape) PAGE_SQL(shape, NO_WINDOW, COUNTED_TOTAL)
 #define PAGE_IN_WINDOW(shape)                                                                      \
 	PAGE_SQL(shape, WINDOW, "(SELECT count(*) FROM events e WHERE " shape " AND " WINDOW ")")
@@ -87,58 +87,108 @@ static struct db_stmt existing_stmt =
             "ORDER BY e.id",
             true);
 
-enum err db_events_insert(struct db *db, const struct event_input *in, const char *body,
-                          PGresult **res)
+/* Reads the event at columns col (id) and col + 1 (its JSON) of a row; false when NULL. */
+static bool event_read(struct arena *a, const PGresult *res, int row, int col,
+                       struct event_row *out)
+{
+	if (db_isnull(res, row, col))
+		return false;
+	out->id = db_int64(res, row, col);
+	out->json = db_arena_str(a, res, row, col + 1);
+	return true;
+}
+
+/* Reads the event a statement must have returned at col of its first row. */
+static enum err event_expected(struct arena *a, const PGresult *res, int col, struct event_row *out)
+{
+	if (db_ntuples(res) > 0 && event_read(a, res, 0, col, out))
+		return ERR_OK;
+	log_error("an event statement returned no event");
+	return ERR_INTERNAL;
+}
+
+enum err db_events_insert(struct db *db, struct arena *a, const struct event_input *in,
+                          const char *body, bool *stored, struct event_row *out)
 {
 	const char *params[] = {in->event_id, in->idempotency_key, in->name, body};
-	return db_exec(db, &insert_stmt, 4, params, res, NULL);
+	PGresult *res;
+	enum err rc = db_exec(db, &insert_stmt, 4, params, &res, NULL);
+
+	*stored = false;
+	if (rc)
+		return rc;
+	/* One row when it was stored: 0 true, 1.. the event; none when it was a retry. */
+	if (db_ntuples(res) == 1) {
+		*stored = true;
+		rc = event_expected(a, res, 1, out);
+	}
+	db_result_free(res);
+	return rc;
 }
 
-enum err db_events_existing(struct db *db, const struct event_input *in, const char *body,
-                            PGresult **res)
+enum err db_events_existing(struct db *db, struct arena *a, const struct event_input *in,
+                            const char *body, size_t *n, bool *same, struct event_row *out)
 {
 	const char *params[] = {in->event_id, in->idempotency_key, in->name, body};
-	return db_exec(db, &existing_stmt, 4, params, res, NULL);
+	PGresult *res;
+	enum err rc = db_exec(db, &existing_stmt, 4, params, &res, NULL);
+
+	*n = 0;
+	*same = false;
+	if (rc)
+		return rc;
+	/* A row per event holding a key: 0 whether it is the same event, 1.. the event. */
+	*n = (size_t)db_ntuples(res);
+	if (*n) {
+		*same = db_bool(res, 0, 0);
+		rc = event_expected(a, res, 1, out);
+	}
+	db_result_free(res);
+	return rc;
 }
 
-bool db_event_same(const PGresult *res, int row)
-{
-	return db_bool(res, row, 0);
-}
-
-enum err db_events_page(struct db *db, const struct event_filter *f, int64_t offset, int64_t after,
-                        PGresult **res)
+enum err db_events_page(struct db *db, struct arena *a, const struct event_filter *f,
+                        const char *from, const char *to, int64_t offset, int64_t after,
+                        struct event_page *out)
 {
 	char project[DB_INT64_LEN], off[DB_INT64_LEN], last_id[DB_INT64_LEN];
 	const char *params[] = {
 	    f->name,
 	    f->project_id ? db_param_int64(project, f->project_id) : NULL,
-	    f->from,
-	    f->to,
+	    from,
+	    to,
 	    db_param_int64(off, offset),
 	    after ? db_param_int64(last_id, after) : NULL,
 	};
-	struct db_stmt *shape = &page_stmts[f->from || f->to][f->project_id != 0][f->name != NULL];
-	return db_exec(db, shape, 6, params, res, NULL);
+	struct db_stmt *shape = &page_stmts[from || to][f->project_id != 0][f->name != NULL];
+	PGresult *res;
+	enum err rc = db_exec(db, shape, 6, params, &res, NULL);
+
+	out->total = 0;
+	out->n = 0;
+	if (rc)
+		return rc;
+	/* 0 the total; 1.. the event, NULL in the one row of a page past the end. */
+	out->total = db_ntuples(res) ? db_int64(res, 0, 0) : 0;
+	for (int i = 0; i < db_ntuples(res) && out->n < PAGE_SIZE; i++)
+		out->n += event_read(a, res, i, 1, &out->rows[out->n]);
+	db_result_free(res);
+	return ERR_OK;
 }
 
-enum err db_events_get(struct db *db, int64_t id, PGresult **res)
+enum err db_events_get(struct db *db, struct arena *a, int64_t id, struct event_row *out,
+                       bool *found)
 {
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, id)};
-	return db_exec(db, &get_stmt, 1, params, res, NULL);
-}
+	PGresult *res;
+	enum err rc = db_exec(db, &get_stmt, 1, params, &res, NULL);
 
-bool db_event_row(const PGresult *res, int row, struct event_row *out)
-{
-	if (db_isnull(res, row, 1))
-		return false;
-	out->id = db_int64(res, row, 1);
-	out->json = db_str(res, row, 2);
-	return true;
-}
-
-int64_t db_events_total(const PGresult *res)
-{
-	return PQntuples(res) ? db_int64(res, 0, 0) : 0;
+	*found = false;
+	if (rc)
+		return rc;
+	if (db_ntuples(res) == 1)
+		*found = event_read(a, res, 0, 1, out);
+	db_result_free(res);
+	return ERR_OK;
 }

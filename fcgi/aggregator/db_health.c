@@ -2,10 +2,8 @@
  * The SQL of the aggregator's health and metrics answers: the outbox's depth and age, and the
  * event counters kept by the triggers of migrations 0004 and 0006.
  */
-#include <libpq-fe.h>
-#include <stdlib.h>
-
 #include "aggregator.h"
+#include "db_query.h"
 
 static struct db_stmt outbox_stats_stmt = DB_STMT(
     "outbox_stats",
@@ -26,10 +24,10 @@ enum err db_outbox_stats(struct db *db, struct outbox_stats *out)
 	if (rc)
 		return rc;
 	out->depth = db_int64(res, 0, 0);
-	out->oldest_age = strtod(db_str(res, 0, 1), NULL);
+	out->oldest_age = db_double(res, 0, 1);
 	out->drained = db_int64(res, 0, 2);
 	out->stored = db_int64(res, 0, 3);
 	out->dead = db_int64(res, 0, 4);
-	PQclear(res);
+	db_result_free(res);
 	return ERR_OK;
 }

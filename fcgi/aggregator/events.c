@@ -1,5 +1,5 @@
 /*
- * POST /events, GET /events and GET /events/{id}, the event's JSON, and the checks and list
+ * POST /events, GET /events and GET /events/{id}, the checks of a new event, and the list
  * answer that activity.c shares. No SQL here (db_events.c) and no FastCGI (common/http.c).
  */
 #include <inttypes.h>
@@ -59,16 +59,13 @@ enum err event_input_read(const struct req *req, struct event_input *in, struct 
 	return req_idempotency_key(req, &in->idempotency_key, resp);
 }
 
-/* Answers the event in the first row of res with status and, when asked, its Location. */
-static enum err answer_event(struct resp *resp, int status, bool location, PGresult *res)
+/* Answers an event with status and, when asked, its Location. */
+static enum err answer_event(struct resp *resp, int status, bool location,
+                             const struct event_row *e)
 {
-	struct event_row e;
-
-	if (!db_event_row(res, 0, &e))
-		return resp_error(resp, ERR_INTERNAL, "internal error");
 	if (location)
-		resp_header(resp, "Location", "/events/%" PRId64, e.id);
-	return resp_text(resp, status, "application/json", e.json, strlen(e.json));
+		resp_header(resp, "Location", "/events/%" PRId64, e->id);
+	return resp_text(resp, status, "application/json", e->json, strlen(e->json));
 }
 
 /* What the key of a retried create is called in a 409 message. */
@@ -85,138 +82,115 @@ static void describe_key(const struct event_input *in, char *out, size_t size)
  * Inserting first and reading only on a conflict keeps the common case one statement, and the
  * read is a new statement, so it sees a conflicting row that committed while we waited on it.
  */
-static enum err answer_retry(struct app *app, const struct event_input *in, const char *body,
+static enum err answer_retry(struct app *app, struct req *req, const struct event_input *in,
                              struct resp *resp)
 {
+	struct event_row e;
 	char what[128];
-	PGresult *res;
-	enum err rc = db_events_existing(&app->db, in, body, &res);
+	bool same;
+	size_t n;
+	enum err rc = db_events_existing(&app->db, req->arena, in, req->body, &n, &same, &e);
 
 	if (rc)
 		return rc;
 	describe_key(in, what, sizeof(what));
-	int n = db_ntuples(res);
-	if (n == 0) {
+	if (n == 0)
 		/* The conflicting insert rolled back after ours gave way: rare, and safe to retry. */
-		db_result_free(res);
 		return resp_error(resp, ERR_UNAVAILABLE,
-		                  "a concurrent create with %s did not "
-		                  "complete; try again",
-		                  what);
-	}
-	if (n > 1) {
-		db_result_free(res);
+		                  "a concurrent create with %s did not complete; try again", what);
+	if (n > 1)
 		return resp_error(resp, ERR_CONFLICT,
-		                  "the Idempotency-Key and the eventId belong "
-		                  "to two different events");
-	}
-	if (!db_event_same(res, 0)) {
-		struct event_row e;
-		db_event_row(res, 0, &e);
-		rc = resp_error(resp, ERR_CONFLICT,
-		                "%s already belongs to event %" PRId64
-		                " with another name or payload",
-		                what, e.id);
-		db_result_free(res);
-		return rc;
-	}
-	rc = answer_event(resp, 200, true, res);
-	db_result_free(res);
-	return rc;
+		                  "the Idempotency-Key and the eventId belong to two different "
+		                  "events");
+	if (!same)
+		return resp_error(resp, ERR_CONFLICT,
+		                  "%s already belongs to event %" PRId64
+		                  " with another name or payload",
+		                  what, e.id);
+	return answer_event(resp, 200, true, &e);
 }
 
 enum err events_create(struct req *req, struct resp *resp)
 {
 	struct app *app = req->app;
 	struct event_input in;
-	PGresult *res;
+	struct event_row e;
+	bool stored;
 	enum err rc = event_input_read(req, &in, resp);
 
 	if (rc)
 		return rc;
-	rc = db_events_insert(&app->db, &in, req->body, &res);
+	rc = db_events_insert(&app->db, req->arena, &in, req->body, &stored, &e);
 	if (rc == ERR_BAD_REQUEST)
 		return resp_error(resp, rc,
-		                  "the event cannot be stored: the database "
-		                  "refuses a value of its payload");
+		                  "the event cannot be stored: the database refuses a value of its "
+		                  "payload");
 	if (rc)
 		return rc;
-	if (db_ntuples(res) == 1) {
-		rc = answer_event(resp, 201, true, res);
-		db_result_free(res);
-		return rc;
-	}
-	db_result_free(res);
+	if (stored)
+		return answer_event(resp, 201, true, &e);
+	/* Nothing stored and no error: a unique key (eventId, Idempotency-Key) was taken. */
 	if (!in.event_id && !in.idempotency_key)
 		return resp_error(resp, ERR_INTERNAL, "internal error");
-	return answer_retry(app, &in, req->body, resp);
+	return answer_retry(app, req, &in, resp);
 }
 
-enum err events_page_answer(struct req *req, const struct event_filter *f, int64_t page,
-                            struct resp *resp)
+enum err events_page_answer(struct req *req, const struct event_filter *f,
+                            const struct page_query *q, struct resp *resp)
 {
 	struct app *app = req->app;
-	struct page_cursor cursor;
-	char next[DB_INT64_LEN];
-	struct event_row e = {0};
-	PGresult *res;
-	enum err rc = page_cursor_parse(req, 1, &cursor, resp);
+	const int64_t *after = page_after(q);
+	struct event_page page;
+	enum err rc = db_events_page(&app->db, req->arena, f, q->from, q->to, q->offset,
+	                             after ? after[0] : 0, &page);
 
-	if (rc)
-		return rc;
-	rc =
-	    db_events_page(&app->db, f, page_offset(page), cursor.after ? cursor.keys[0] : 0, &res);
 	if (rc)
 		return rc;
 	/* The rows are JSON already (see struct event_row): the list is their concatenation. */
-	size_t rows = 0;
-	buf_puts(&resp->body, "[");
-	for (int i = 0; i < db_ntuples(res); i++) {
-		if (!db_event_row(res, i, &e))
-			continue;
-		buf_puts(&resp->body, rows++ ? "," : "");
-		buf_puts(&resp->body, e.json);
-	}
-	buf_puts(&resp->body, "]");
-	page_list_headers(req, page, &cursor, rows, db_param_int64(next, e.id),
-	                  db_events_total(res), resp);
-	db_result_free(res);
+	int failed = buf_puts(&resp->body, "[");
+	for (size_t i = 0; i < page.n; i++)
+		failed |=
+		    buf_puts(&resp->body, i ? "," : "") | buf_puts(&resp->body, page.rows[i].json);
+	failed |= buf_puts(&resp->body, "]");
+	if (failed)
+		return resp_error(resp, ERR_INTERNAL, "the page of events is too large to answer");
+	int64_t last = page.n ? page.rows[page.n - 1].id : 0;
+	rc = page_headers(req, q, page.n, &last, page.total, resp);
+	if (rc)
+		return rc;
 	resp->status = 200;
+	resp->content_type = "application/json";
 	return ERR_OK;
 }
 
 enum err events_list(struct req *req, struct resp *resp)
 {
 	struct event_filter f = {0};
+	struct page_query q;
 	bool found;
-	int64_t page;
 	enum err rc;
 
-	if ((rc = page_parse(req, &page, resp)) ||
-	    (rc = page_filter_id(req, "projectId", &f.project_id, &found, resp)) ||
-	    (rc = page_filter_window(req, &f.from, &f.to, resp)))
+	if ((rc = page_query_parse(req, 1, &q, resp)) ||
+	    (rc = page_filter_id(req, "projectId", &f.project_id, &found, resp)))
 		return rc;
 	f.name = query_get(&req->query, "name");
 	/* No event has an empty name; and '' means "every name" to the counters. */
 	if (f.name && !*f.name)
 		return resp_error(resp, ERR_BAD_REQUEST, "name must not be empty");
-	return events_page_answer(req, &f, page, resp);
+	return events_page_answer(req, &f, &q, resp);
 }
 
 enum err events_get(struct req *req, struct resp *resp)
 {
 	struct app *app = req->app;
-	PGresult *res;
-	enum err rc = db_events_get(&app->db, req->ids[0], &res);
+	struct event_row e;
+	bool found;
+	enum err rc = db_events_get(&app->db, req->arena, req->ids[0], &e, &found);
 
 	if (rc)
 		return rc;
-	if (db_ntuples(res) == 0) {
-		db_result_free(res);
+	if (!found)
 		return resp_error(resp, ERR_NOT_FOUND, "event %" PRId64 " does not exist",
 		                  req->ids[0]);
-	}
-	rc = answer_event(resp, 200, false, res);
-	db_result_free(res);
-	return rc;
+	return answer_event(resp, 200, false, &e);
 }

@@ -5,16 +5,12 @@
  * deployment_counts counters (see migrations/0004_counters.up.sql) unless a time window needs
  * an exact count. Nothing here decides what is allowed: the handlers and transitions.c do.
  */
-#include <libpq-fe.h>
 #include <string.h>
 
-#include "project.h"
+#include "db_rows.h"
+#include "log.h"
 
 /* clang-format off */
-/* The columns db_deployment_row() reads, of a deployments row aliased a. */
-#define DEPLOYMENT_COLUMNS(a)                                                                  \
-	a ".id, " a ".project_id, " a ".status, " a ".deployed_in, " a ".meta, "               \
-	"api_time(" a ".created_at), api_time(" a ".updated_at)"
 
 /* The event of a deployment d of project p, with the eventId in x.id (see 0002_events). */
 #define EVENT_PAYLOAD(source, previous, url)                                                   \
@@ -25,7 +21,7 @@
 #define CREATE_PROJECT "p AS (SELECT id, name, owner_id, url FROM projects WHERE id = $1), "
 #define CREATE_EVENT                                                                           \
 	"e AS (INSERT INTO event_queue (event_id, name, payload) "                             \
-	"      SELECT x.id, 'deployment.created', " EVENT_PAYLOAD("'api'", "NULL", "p.url")     \
+	"      SELECT x.id, 'deployment.created', " EVENT_PAYLOAD("'api'", "NULL", "p.url")    \
 	"      FROM d CROSS JOIN p CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) x) "
 
 static struct db_stmt create_stmt = DB_STMT("deployments_create",
@@ -33,7 +29,7 @@ static struct db_stmt create_stmt = DB_STMT("deployments_create",
 	"d AS (INSERT INTO deployments (project_id, meta) SELECT p.id, $2::jsonb FROM p "
 	"      RETURNING *), "
 	CREATE_EVENT
-	"SELECT EXISTS (SELECT 1 FROM p), d.id IS NOT NULL, true, " DEPLOYMENT_COLUMNS("d")
+	"SELECT EXISTS (SELECT 1 FROM p), d.id IS NOT NULL, true, " DB_DEPLOYMENT_COLUMNS("d")
 	" FROM (SELECT 1) one LEFT JOIN d ON true",
 	false);
 
@@ -71,16 +67,16 @@ static struct db_stmt create_keyed_stmt = DB_STMT("deployments_create_keyed",
 	CREATE_EVENT
 	"SELECT EXISTS (SELECT 1 FROM p), c.* "
 	"FROM (SELECT 1) one LEFT JOIN ("
-	"  SELECT true AS created, true AS same, " DEPLOYMENT_COLUMNS("d") " FROM d "
+	"  SELECT true AS created, true AS same, " DB_DEPLOYMENT_COLUMNS("d") " FROM d "
 	"  UNION ALL "
-	"  SELECT false, q.project_id = $1 AND q.meta = $2::jsonb, " DEPLOYMENT_COLUMNS("x")
+	"  SELECT false, q.project_id = $1 AND q.meta = $2::jsonb, " DB_DEPLOYMENT_COLUMNS("x")
 	"  FROM deployment_requests q JOIN deployments x ON x.id = q.deployment_id "
 	"  WHERE q.idempotency_key = $3 AND NOT EXISTS (SELECT 1 FROM d)) c ON true",
 	false);
 
 /* A new statement, so a snapshot taken after the key's first request committed. */
 static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
-	"SELECT q.project_id = $2 AND q.meta = $3::jsonb, " DEPLOYMENT_COLUMNS("x")
+	"SELECT q.project_id = $2 AND q.meta = $3::jsonb, " DB_DEPLOYMENT_COLUMNS("x")
 	" FROM deployment_requests q JOIN deployments x ON x.id = q.deployment_id "
 	"WHERE q.idempotency_key = $1",
 	true);
@@ -92,9 +88,7 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
  * all, as in the counters), $2 the statuses, $3 and $4 the window [from, to), $5 the offset.
  * The total is the sum of the counter shards, or an exact count when a window is given.
  */
-#define WINDOW                                                                                 \
-	"d.created_at >= coalesce($3::timestamptz, '-infinity') "                              \
-	"AND d.created_at < coalesce($4::timestamptz, 'infinity')"
+#define WINDOW DB_SQL_WINDOW("d.created_at", "$3", "$4")
 /*
  * The keyset of a cursor, $6 and $7: created_at in microseconds since the epoch and the id of
  * the last deployment of the page before (NULL: from the start). A row comparison the sort
@@ -104,12 +98,11 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 	"(d.created_at, d.id) < (coalesce('epoch'::timestamptz "                               \
 	"                                 + $6::bigint * interval '1 microsecond', 'infinity'), " \
 	"                        coalesce($7::bigint, 9223372036854775807))"
-/* The cursor of a row: its keyset as "microseconds.id". */
-#define CURSOR_COLUMN                                                                          \
-	"(extract(epoch FROM d.created_at) * 1000000)::bigint || '.' || d.id"
+/* The first key of a row's cursor, created_at in microseconds (the second is its id). */
+#define CURSOR_COLUMN "(extract(epoch FROM d.created_at) * 1000000)::bigint"
 /*
  * The rows of the page are chosen first (the inner query walks the index and skips the offset)
- * and only those eight are rendered, so a deep page does not format every row it skips.
+ * and only those are rendered, so a deep page does not format every row it skips.
  */
 #define PAGE_SQL(shape)                                                                        \
 	"SELECT t.total, t.project_found, page.* "                                             \
@@ -119,10 +112,10 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 	"             ELSE (SELECT count(*) FROM deployments d "                               \
 	"                   WHERE " shape " AND " WINDOW ") END AS total, "                    \
 	"             EXISTS (SELECT 1 FROM projects WHERE id = $1) AS project_found) t "      \
-	"LEFT JOIN LATERAL (SELECT " DEPLOYMENT_COLUMNS("d") ", " CURSOR_COLUMN                \
+	"LEFT JOIN LATERAL (SELECT " DB_DEPLOYMENT_COLUMNS("d") ", " CURSOR_COLUMN             \
 	"                   FROM (SELECT * FROM deployments d "                                \
 	"                         WHERE " shape " AND " WINDOW " AND " KEYSET                  \
-	"                         ORDER BY d.created_at DESC, d.id DESC LIMIT 8 OFFSET $5) d " \
+	"                         ORDER BY d.created_at DESC, d.id DESC " DB_SQL_PAGE("$5") ") d " \
 	"                   ORDER BY d.created_at DESC, d.id DESC) page ON true"
 
 static struct db_stmt page_all_stmt =
@@ -136,7 +129,7 @@ static struct db_stmt page_project_status_stmt =
 		PAGE_SQL("d.project_id = $1 AND d.status = ANY ($2::text[])"), true);
 
 static struct db_stmt get_stmt = DB_STMT("deployments_get",
-	"SELECT " DEPLOYMENT_COLUMNS("d") " FROM deployments d WHERE d.id = $1",
+	"SELECT " DB_DEPLOYMENT_COLUMNS("d") " FROM deployments d WHERE d.id = $1",
 	true);
 
 /*
@@ -150,27 +143,28 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 #define TRANSITION_SQL(event, source)                                                          \
 	"WITH o AS (SELECT * FROM deployments WHERE id = $1 FOR UPDATE), "                     \
 	"u AS (UPDATE deployments d SET status = $2, updated_at = now(), "                     \
-	"             deployed_in = CASE WHEN $2 = 'done' "                                    \
+	"             deployed_in = CASE WHEN $2 = " DEPLOYMENT_SQL_LIVE " "                   \
 	"                 THEN floor(extract(epoch FROM now() - d.created_at))::integer END "  \
 	"      FROM o WHERE d.id = o.id AND d.status = ANY ($3::text[]) "                      \
 	"      RETURNING d.*, o.status AS previous_status), "                                  \
 	"p AS (SELECT p.id, p.name, p.owner_id, p.url "                                        \
 	"      FROM projects p JOIN u ON p.id = u.project_id), "                               \
 	"url AS (UPDATE projects p SET url = $4 FROM u "                                       \
-	"        WHERE p.id = u.project_id AND u.status = 'done' AND $4::text IS NOT NULL "     \
+	"        WHERE p.id = u.project_id AND u.status = " DEPLOYMENT_SQL_LIVE                \
+	"          AND $4::text IS NOT NULL "                                                  \
 	"          AND p.url IS NULL "                                                         \
 	"        RETURNING p.id, p.url), "                                                     \
 	"e AS (INSERT INTO event_queue (event_id, name, payload) "                             \
 	"      SELECT x.id, x.name, "                                                          \
-	EVENT_PAYLOAD("'" source "'", "d.previous_status", "coalesce(url.url, p.url)")        \
+	EVENT_PAYLOAD("'" source "'", "d.previous_status", "coalesce(url.url, p.url)")         \
 	"      FROM u d JOIN p ON p.id = d.project_id LEFT JOIN url ON url.id = p.id "         \
 	"      CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id, '" event "' AS name "       \
 	"                          UNION ALL "                                                 \
 	"                          SELECT gen_random_uuid(), 'project.url_assigned' "          \
 	"                          WHERE url.id IS NOT NULL) x) "                              \
-	"SELECT true, " DEPLOYMENT_COLUMNS("u") " FROM u "                                     \
+	"SELECT true, " DB_DEPLOYMENT_COLUMNS("u") " FROM u "                                  \
 	"UNION ALL "                                                                           \
-	"SELECT false, " DEPLOYMENT_COLUMNS("o") " FROM o WHERE NOT EXISTS (SELECT 1 FROM u)"
+	"SELECT false, " DB_DEPLOYMENT_COLUMNS("o") " FROM o WHERE NOT EXISTS (SELECT 1 FROM u)"
 
 static struct db_stmt cancel_stmt =
 	DB_STMT("deployments_cancel", TRANSITION_SQL("deployment.cancelled", "api"), false);
@@ -179,19 +173,44 @@ static struct db_stmt webhook_stmt =
 		false);
 /* clang-format on */
 
-bool db_deployment_row(const PGresult *res, int row, int col, struct deployment_row *out)
+enum err db_status_read(const PGresult *res, int row, int col, enum deployment_status *out)
 {
-	if (db_isnull(res, row, col))
-		return false;
+	const char *name = db_str(res, row, col);
+
+	if (name && deployment_status_parse(name, out))
+		return ERR_OK;
+	log_error("unexpected deployment status '%.32s'", name ? name : "NULL");
+	return ERR_INTERNAL;
+}
+
+enum err db_deployment_read(struct arena *a, const PGresult *res, int row, int col,
+                            struct deployment_row *out, bool *present)
+{
+	*present = !db_isnull(res, row, col);
+	if (!*present)
+		return ERR_OK;
 	out->id = db_int64(res, row, col);
 	out->project_id = db_int64(res, row, col + 1);
-	out->status = db_str(res, row, col + 2);
 	out->has_deployed_in = !db_isnull(res, row, col + 3);
 	out->deployed_in = db_int64(res, row, col + 3);
-	out->meta = db_str(res, row, col + 4);
-	out->created_at = db_str(res, row, col + 5);
-	out->updated_at = db_str(res, row, col + 6);
-	return true;
+	out->meta = db_arena_str(a, res, row, col + 4);
+	out->created_at = db_arena_str(a, res, row, col + 5);
+	out->updated_at = db_arena_str(a, res, row, col + 6);
+	return db_status_read(res, row, col + 2, &out->status);
+}
+
+/* Reads the one deployment a statement must have returned at col of its first row. */
+static enum err deployment_expected(struct arena *a, const PGresult *res, int col,
+                                    struct deployment_row *out)
+{
+	bool present;
+	enum err rc = db_deployment_read(a, res, 0, col, out, &present);
+
+	if (!rc && !present) {
+		log_error("a deployment statement returned no deployment");
+		rc = ERR_INTERNAL;
+	}
+	return rc;
 }
 
 /* A text[] literal of the statuses in want (every status when want is NULL). */
@@ -215,28 +234,62 @@ static const char *status_array(const bool want[DEPLOYMENT_NSTATUSES], char out[
 	return out;
 }
 
-enum err db_deployments_create(struct db *db, int64_t project_id, const char *meta,
-                               const char *idempotency_key, PGresult **res)
+/*
+ * The key's first deployment, read by a new statement: a snapshot taken after that request
+ * committed, which the creating statement's own snapshot may predate.
+ */
+static enum err created_by_key(struct db *db, struct arena *a, int64_t project_id, const char *meta,
+                               const char *key, enum deployment_created *outcome,
+                               struct deployment_row *out)
+{
+	char idtext[DB_INT64_LEN];
+	const char *params[] = {key, db_param_int64(idtext, project_id), meta};
+	PGresult *res;
+	enum err rc = db_exec(db, &by_key_stmt, 3, params, &res, NULL);
+
+	if (rc)
+		return rc;
+	if (db_ntuples(res) == 0) {
+		*outcome = DEPLOYMENT_KEY_UNSEEN;
+	} else {
+		*outcome = db_bool(res, 0, 0) ? DEPLOYMENT_REPEAT : DEPLOYMENT_KEY_TAKEN;
+		rc = deployment_expected(a, res, 1, out);
+	}
+	db_result_free(res);
+	return rc;
+}
+
+enum err db_deployments_create(struct db *db, struct arena *a, int64_t project_id, const char *meta,
+                               const char *idempotency_key, enum deployment_created *outcome,
+                               struct deployment_row *out)
 {
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, project_id), meta, idempotency_key};
+	PGresult *res;
+	enum err rc = db_exec(db, idempotency_key ? &create_keyed_stmt : &create_stmt,
+	                      idempotency_key ? 3 : 2, params, &res, NULL);
+	bool present = false;
 
-	if (!idempotency_key)
-		return db_exec(db, &create_stmt, 2, params, res, NULL);
-	return db_exec(db, &create_keyed_stmt, 3, params, res, NULL);
+	*outcome = DEPLOYMENT_NO_PROJECT;
+	if (rc)
+		return rc;
+	/* 0 the project exists, 1 created, 2 the same request as the key's first, 3.. the row */
+	if (db_bool(res, 0, 0)) {
+		rc = db_deployment_read(a, res, 0, 3, out, &present);
+		*outcome = db_bool(res, 0, 1)   ? DEPLOYMENT_NEW
+		           : db_bool(res, 0, 2) ? DEPLOYMENT_REPEAT
+		                                : DEPLOYMENT_KEY_TAKEN;
+	}
+	db_result_free(res);
+	if (!rc && *outcome != DEPLOYMENT_NO_PROJECT && !present)
+		return created_by_key(db, a, project_id, meta, idempotency_key, outcome, out);
+	return rc;
 }
 
-enum err db_deployments_by_key(struct db *db, const char *idempotency_key, int64_t project_id,
-                               const char *meta, PGresult **res)
-{
-	char idtext[DB_INT64_LEN];
-	const char *params[] = {idempotency_key, db_param_int64(idtext, project_id), meta};
-	return db_exec(db, &by_key_stmt, 3, params, res, NULL);
-}
-
-enum err db_deployments_page(struct db *db, int64_t project_id,
+enum err db_deployments_page(struct db *db, struct arena *a, int64_t project_id,
                              const bool want[DEPLOYMENT_NSTATUSES], const char *from,
-                             const char *to, int64_t offset, const int64_t *after, PGresult **res)
+                             const char *to, int64_t offset, const int64_t *after,
+                             struct deployment_page *out)
 {
 	char idtext[DB_INT64_LEN], offtext[DB_INT64_LEN], statuses[128];
 	char usec[DB_INT64_LEN], last_id[DB_INT64_LEN];
@@ -249,28 +302,73 @@ enum err db_deployments_page(struct db *db, int64_t project_id,
 	                        after ? db_param_int64(last_id, after[1]) : NULL};
 	struct db_stmt *stmt = project_id ? (want ? &page_project_status_stmt : &page_project_stmt)
 	                                  : (want ? &page_status_stmt : &page_all_stmt);
-	return db_exec(db, stmt, 7, params, res, NULL);
+	PGresult *res;
+	enum err rc = db_exec(db, stmt, 7, params, &res, NULL);
+
+	out->total = 0;
+	out->project_found = false;
+	out->n = 0;
+	if (rc)
+		return rc;
+	/* 0 the total, 1 whether the project exists, 2..8 the deployment, 9 its cursor's time */
+	out->total = db_int64(res, 0, 0);
+	out->project_found = db_bool(res, 0, 1);
+	for (int i = 0; !rc && i < db_ntuples(res) && out->n < PAGE_SIZE; i++) {
+		bool present;
+		rc = db_deployment_read(a, res, i, 2, &out->rows[out->n], &present);
+		if (!rc && present) {
+			out->last_key[0] = db_int64(res, i, 9);
+			out->last_key[1] = out->rows[out->n].id;
+			out->n++;
+		}
+	}
+	db_result_free(res);
+	return rc;
 }
 
-enum err db_deployments_get(struct db *db, int64_t id, PGresult **res)
+enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct deployment_row *out,
+                            bool *found)
 {
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, id)};
-	return db_exec(db, &get_stmt, 1, params, res, NULL);
+	PGresult *res;
+	enum err rc = db_exec(db, &get_stmt, 1, params, &res, NULL);
+
+	*found = false;
+	if (rc)
+		return rc;
+	if (db_ntuples(res) == 1)
+		rc = db_deployment_read(a, res, 0, 0, out, found);
+	db_result_free(res);
+	return rc;
 }
 
-enum err db_deployments_transition(struct db *db, int64_t id, enum deployment_status to,
-                                   enum transition_source source, const char *url, PGresult **res)
+enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
+                                   enum deployment_status to, enum transition_source source,
+                                   const char *url, struct deployment_transition *out)
 {
 	enum deployment_status from[DEPLOYMENT_NSTATUSES];
 	bool want[DEPLOYMENT_NSTATUSES] = {0};
 	char idtext[DB_INT64_LEN], allowed[128];
 	size_t n = transition_sources(to, from);
+	PGresult *res;
 
 	for (size_t i = 0; i < n; i++)
 		want[from[i]] = true;
 	const char *params[] = {db_param_int64(idtext, id), deployment_status_name(to),
 	                        status_array(want, allowed), url};
-	return db_exec(db, source == TRANSITION_API ? &cancel_stmt : &webhook_stmt, 4, params, res,
-	               NULL);
+	enum err rc = db_exec(db, source == TRANSITION_API ? &cancel_stmt : &webhook_stmt, 4,
+	                      params, &res, NULL);
+
+	out->found = out->changed = false;
+	if (rc)
+		return rc;
+	/* No row: no such deployment. Else 0 whether it changed, 1.. the deployment now. */
+	if (db_ntuples(res) == 1) {
+		out->found = true;
+		out->changed = db_bool(res, 0, 0);
+		rc = deployment_expected(a, res, 1, &out->to);
+	}
+	db_result_free(res);
+	return rc;
 }

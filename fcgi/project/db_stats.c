@@ -3,13 +3,13 @@
  * projects_owner_id and deployments_project_created. Weeks are ISO weeks (Monday, UTC) from the
  * week of the first deployment to the current one, both included.
  */
-#include <libpq-fe.h>
-
+#include "db_query.h"
 #include "project.h"
 
 /* clang-format off */
 static struct db_stmt stats_stmt = DB_STMT("stats_user",
-	"WITH s AS (SELECT count(*) AS total, count(*) FILTER (WHERE d.status = 'done') AS done, "
+	"WITH s AS (SELECT count(*) AS total, "
+	"                  count(*) FILTER (WHERE d.status = " DEPLOYMENT_SQL_LIVE ") AS done, "
 	"                  min(d.created_at) AS first "
 	"           FROM projects p JOIN deployments d ON d.project_id = p.id "
 	"           WHERE p.owner_id = $1), "
@@ -26,9 +26,25 @@ static struct db_stmt stats_stmt = DB_STMT("stats_user",
 	true);
 /* clang-format on */
 
-enum err db_stats_user(struct db *db, int64_t user_id, PGresult **res)
+enum err db_stats_user(struct db *db, int64_t user_id, struct user_stats *out, bool *found)
 {
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, user_id)};
-	return db_exec(db, &stats_stmt, 1, params, res, NULL);
+	PGresult *res;
+	enum err rc = db_exec(db, &stats_stmt, 1, params, &res, NULL);
+
+	*found = false;
+	if (rc)
+		return rc;
+	/* No row for an unknown user; else 0 weeks, 1 deployments, 2 done, 3 and 4 the averages. */
+	if (db_ntuples(res) == 1) {
+		*found = true;
+		out->weeks = db_int64(res, 0, 0);
+		out->deployments = db_int64(res, 0, 1);
+		out->successful = db_int64(res, 0, 2);
+		out->average = db_double(res, 0, 3);
+		out->average_successful = db_double(res, 0, 4);
+	}
+	db_result_free(res);
+	return ERR_OK;
 }

@@ -11,25 +11,40 @@
 #include "req.h"
 #include "resp.h"
 #include "json.h"
+#include "log.h"
 #include "page.h"
 #include "project.h"
 
 json_t *deployment_to_json(const struct deployment_row *d)
 {
 	json_t *meta = json_from_db(d->meta);
-
-	if (!meta)
-		return NULL;
 	/* clang-format off */
-	return json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s}",
-			 "id", (json_int_t)d->id,
-			 "projectId", (json_int_t)d->project_id,
-			 "status", d->status,
-			 "deployedIn", d->has_deployed_in ? json_integer(d->deployed_in) : json_null(),
-			 "meta", meta,
-			 "createdAt", d->created_at,
-			 "updatedAt", d->updated_at);
+	json_t *out = json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:s}",
+				"id", (json_int_t)d->id,
+				"projectId", (json_int_t)d->project_id,
+				"status", deployment_status_name(d->status),
+				"deployedIn", d->has_deployed_in ? json_integer(d->deployed_in) : json_null(),
+				"meta", meta,
+				"createdAt", d->created_at,
+				"updatedAt", d->updated_at);
 	/* clang-format on */
+	if (!out)
+		log_error("deployment %" PRId64 " cannot be rendered as JSON%s", d->id,
+		          meta ? "" : " (its meta is not JSON)");
+	return out;
+}
+
+enum err deployment_reply(struct resp *resp, int status, bool location,
+                          const struct deployment_row *d)
+{
+	json_t *body = deployment_to_json(d);
+
+	if (!body)
+		return resp_error(resp, ERR_INTERNAL, "could not render deployment %" PRId64,
+		                  d->id);
+	if (location)
+		resp_header(resp, "Location", "/deployments/%" PRId64, d->id);
+	return resp_json(resp, status, body);
 }
 
 static const char *const meta_fields[] = {"commitSha", "branch", "commitMessage", "trigger"};
@@ -86,30 +101,13 @@ enum err deployment_meta_from_body(const json_t *body, json_t **meta, struct res
 	return ERR_OK;
 }
 
-/* Answers a deployment with status, and Location when asked; frees res. */
-static enum err reply_deployment(struct resp *resp, int status, bool location, PGresult *res,
-                                 int col)
-{
-	struct deployment_row d;
-	enum err rc;
-
-	if (!db_deployment_row(res, 0, col, &d)) {
-		db_result_free(res);
-		return resp_error(resp, ERR_INTERNAL, "deployment row missing");
-	}
-	if (location)
-		resp_header(resp, "Location", "/deployments/%" PRId64, d.id);
-	rc = resp_json(resp, status, deployment_to_json(&d));
-	db_result_free(res);
-	return rc;
-}
-
 enum err deployments_create(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
-	const char *key;
 	int64_t project_id = req->ids[0];
-	PGresult *res;
+	enum deployment_created outcome;
+	struct deployment_row d;
+	const char *key;
 	json_t *meta;
 	enum err rc;
 
@@ -127,82 +125,56 @@ enum err deployments_create(struct req *req, struct resp *resp)
 	char *meta_text = arena_strndup(req->arena, text, strlen(text));
 	free(text);
 
-	rc = db_deployments_create(&app->app.db, project_id, meta_text, key, &res);
+	rc = db_deployments_create(&app->app.db, req->arena, project_id, meta_text, key, &outcome,
+	                           &d);
 	if (rc)
 		return rc;
-	if (!db_bool(res, 0, 0)) {
-		db_result_free(res);
+	switch (outcome) {
+	case DEPLOYMENT_NO_PROJECT:
 		return resp_error(resp, ERR_NOT_FOUND, "project %" PRId64 " does not exist",
 		                  project_id);
-	}
-	bool created = db_bool(res, 0, 1), same = db_bool(res, 0, 2);
-	int col = 3;
-	if (db_isnull(res, 0, col)) {
-		/*
-		 * The key's first request committed while ours waited on the key: our statement's
-		 * snapshot predates it, a new statement sees it.
-		 */
-		db_result_free(res);
-		rc = db_deployments_by_key(&app->app.db, key, project_id, meta_text, &res);
-		if (rc)
-			return rc;
-		if (db_ntuples(res) == 0) {
-			db_result_free(res);
-			return resp_error(resp, ERR_UNAVAILABLE,
-			                  "the first request with this Idempotency-Key is not "
-			                  "visible yet; try again");
-		}
-		created = false, same = db_bool(res, 0, 0), col = 1;
-	}
-	if (!same) {
-		int64_t first = db_int64(res, 0, col);
-		db_result_free(res);
+	case DEPLOYMENT_NEW: return deployment_reply(resp, 201, true, &d);
+	case DEPLOYMENT_REPEAT: return deployment_reply(resp, 200, true, &d);
+	case DEPLOYMENT_KEY_TAKEN:
 		return resp_error(resp, ERR_CONFLICT,
 		                  "Idempotency-Key was already used for deployment %" PRId64
 		                  " with another project or other meta",
-		                  first);
+		                  d.id);
+	case DEPLOYMENT_KEY_UNSEEN:
+		return resp_error(resp, ERR_UNAVAILABLE,
+		                  "the first request with this Idempotency-Key is not visible yet; "
+		                  "try again");
 	}
-	return reply_deployment(resp, created ? 201 : 200, true, res, col);
+	return resp_error(resp, ERR_INTERNAL, "unexpected creation outcome");
 }
 
+/* Answers a page of deployments: project_id 0 for all, want NULL for every status. */
 static enum err list(struct req *req, struct resp *resp, int64_t project_id, bool project_route,
                      const bool *want)
 {
 	struct project_app *app = req->app;
-	struct page_cursor cursor;
-	const char *from, *to;
-	struct deployment_row d;
-	PGresult *res;
-	int64_t page;
+	struct deployment_page page;
+	struct page_query q;
 	enum err rc;
 
-	rc = page_parse(req, &page, resp);
-	if (rc)
+	if ((rc = page_query_parse(req, 2, &q, resp)) ||
+	    (rc = db_deployments_page(&app->app.db, req->arena, project_id, want, q.from, q.to,
+	                              q.offset, page_after(&q), &page)))
 		return rc;
-	rc = page_cursor_parse(req, 2, &cursor, resp);
-	if (rc)
-		return rc;
-	rc = page_filter_window(req, &from, &to, resp);
-	if (rc)
-		return rc;
-	rc = db_deployments_page(&app->app.db, project_id, want, from, to, page_offset(page),
-	                         cursor.after ? cursor.keys : NULL, &res);
-	if (rc)
-		return rc;
-	if (project_route && !db_bool(res, 0, 1)) {
-		db_result_free(res);
+	if (project_route && !page.project_found)
 		return resp_error(resp, ERR_NOT_FOUND, "project %" PRId64 " does not exist",
 		                  project_id);
-	}
+	/* A row that cannot be rendered fails the page: X-Total-Count counts every row. */
 	json_t *array = json_array();
-	for (int i = 0; i < db_ntuples(res); i++)
-		if (db_deployment_row(res, i, 2, &d))
-			json_array_append_new(array, deployment_to_json(&d));
-	size_t rows = json_array_size(array);
-	page_list_headers(req, page, &cursor, rows,
-	                  rows ? db_str(res, (int)rows - 1, DEPLOYMENT_CURSOR_COL) : NULL,
-	                  db_page_total(res), resp);
-	db_result_free(res);
+	for (size_t i = 0; i < page.n; i++)
+		array = json_array_add(array, deployment_to_json(&page.rows[i]));
+	if (!array)
+		return resp_error(resp, ERR_INTERNAL, "could not render the deployments");
+	rc = page_headers(req, &q, page.n, page.last_key, page.total, resp);
+	if (rc) {
+		json_decref(array);
+		return rc;
+	}
 	return resp_json(resp, 200, array);
 }
 
@@ -223,49 +195,42 @@ enum err deployments_list(struct req *req, struct resp *resp)
 	const char *status = query_get(&req->query, "status");
 	if (status && !deployment_status_list_parse(status, want))
 		return resp_error(resp, ERR_BAD_REQUEST,
-		                  "status must be one or several of pending, building, deploying, "
-		                  "done, failed, cancelled, separated by commas");
+		                  "status must be one or several of " DEPLOYMENT_STATUS_NAMES
+		                  ", separated by commas");
 	return list(req, resp, found ? project_id : 0, false, status ? want : NULL);
 }
 
 enum err deployments_get(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
-	PGresult *res;
-	enum err rc = db_deployments_get(&app->app.db, req->ids[0], &res);
+	struct deployment_row d;
+	bool found;
+	enum err rc = db_deployments_get(&app->app.db, req->arena, req->ids[0], &d, &found);
 
 	if (rc)
 		return rc;
-	if (db_ntuples(res) == 0) {
-		db_result_free(res);
+	if (!found)
 		return resp_error(resp, ERR_NOT_FOUND, "deployment %" PRId64 " does not exist",
 		                  req->ids[0]);
-	}
-	return reply_deployment(resp, 200, false, res, 0);
+	return deployment_reply(resp, 200, false, &d);
 }
 
 /* A body, when one is sent, is a JSON object (the dispatcher checks) and changes nothing. */
 enum err deployments_cancel(struct req *req, struct resp *resp)
 {
 	struct project_app *app = req->app;
+	struct deployment_transition t;
 	int64_t id = req->ids[0];
-	PGresult *res;
-	enum err rc;
+	enum err rc = db_deployments_transition(&app->app.db, req->arena, id, DEPLOYMENT_CANCELLED,
+	                                        TRANSITION_API, NULL, &t);
 
-	rc = db_deployments_transition(&app->app.db, id, DEPLOYMENT_CANCELLED, TRANSITION_API, NULL,
-	                               &res);
 	if (rc)
 		return rc;
-	if (db_ntuples(res) == 0) {
-		db_result_free(res);
+	if (!t.found)
 		return resp_error(resp, ERR_NOT_FOUND, "deployment %" PRId64 " does not exist", id);
-	}
-	if (!db_bool(res, 0, 0)) {
-		/* Only a finished deployment refuses cancellation; the row shows its status now. */
-		rc = resp_error(resp, ERR_CONFLICT, "deployment %" PRId64 " is already %s", id,
-		                db_str(res, 0, 3));
-		db_result_free(res);
-		return rc;
-	}
-	return reply_deployment(resp, 200, false, res, 1);
+	/* Only a finished deployment refuses cancellation; the row shows its status now. */
+	if (!t.changed)
+		return resp_error(resp, ERR_CONFLICT, "deployment %" PRId64 " is already %s", id,
+		                  deployment_status_name(t.to.status));
+	return deployment_reply(resp, 200, false, &t.to);
 }

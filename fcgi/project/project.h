@@ -1,7 +1,8 @@
 /*
- * The project service: its context, the rows its SQL returns, the JSON of its resources and
- * its handlers. Handlers live in one file per resource (projects.c, deployments.c, webhook.c,
- * stats.c); all SQL lives in the db_*.c files.
+ * The project service: its context, its statuses, the typed rows its SQL returns, the JSON of
+ * its resources and its handlers. Handlers live in one file per resource (projects.c,
+ * deployments.c, webhook.c, stats.c) and never see a libpq type; all SQL, column numbers and
+ * results live in the db_*.c files, which hand back the rows below.
  */
 #ifndef PROJECT_H
 #define PROJECT_H
@@ -12,8 +13,10 @@
 
 #include "db.h"
 #include "err.h"
+#include "page.h"
 #include "service.h"
 
+struct arena;
 struct req;
 struct resp;
 
@@ -23,35 +26,30 @@ struct project_app {
 	const char *public_url_domain; /* PUBLIC_URL_DOMAIN */
 };
 
-/* A project as the API shows it; strings are borrowed from the database result. */
-struct project_row {
-	int64_t id;
-	const char *name;
-	const char *url; /* NULL until assigned */
-	int64_t owner_id;
-	const char *created_at;
-	bool has_ongoing, has_live;
-	int64_t latest_id; /* 0 when the project has no deployment */
-	const char *latest_status;
-	const char *latest_created_at;
-};
-
-/* New reference. */
-json_t *project_to_json(const struct project_row *p);
-
 /*
- * Deployment statuses and the transition table (transitions.c). The order is the pipeline's:
- * a deployment moves forward only, and done, failed and cancelled are final.
+ * Deployment statuses, the one list: in pipeline order, the unfinished ones, then done (the
+ * one that is live), then the others that end a deployment. X(enum suffix, API name); SEP goes
+ * between rows, so the SQL of db_*.c can quote the same names (see DEPLOYMENT_SQL_*).
  */
-enum deployment_status {
-	DEPLOYMENT_PENDING,
-	DEPLOYMENT_BUILDING,
-	DEPLOYMENT_DEPLOYING,
-	DEPLOYMENT_DONE,
-	DEPLOYMENT_FAILED,
-	DEPLOYMENT_CANCELLED,
-	DEPLOYMENT_NSTATUSES
-};
+#define DEPLOYMENT_UNFINISHED(X, SEP)                                                              \
+	X(PENDING, "pending") SEP X(BUILDING, "building") SEP X(DEPLOYING, "deploying")
+#define DEPLOYMENT_LIVE(X, SEP)  X(DONE, "done")
+#define DEPLOYMENT_ENDED(X, SEP) X(FAILED, "failed") SEP X(CANCELLED, "cancelled")
+#define DEPLOYMENT_STATUSES(X, SEP)                                                                \
+	DEPLOYMENT_UNFINISHED(X, SEP) SEP DEPLOYMENT_LIVE(X, SEP)                                  \
+	SEP DEPLOYMENT_ENDED(X, SEP)
+
+#define DEPLOYMENT_ENUM_ROW(e, name) DEPLOYMENT_##e,
+enum deployment_status { DEPLOYMENT_STATUSES(DEPLOYMENT_ENUM_ROW, ) DEPLOYMENT_NSTATUSES };
+#undef DEPLOYMENT_ENUM_ROW
+
+/* The names as text: "pending, building, deploying, done, failed, cancelled", for messages. */
+#define DEPLOYMENT_NAME_ROW(e, name) name
+#define DEPLOYMENT_STATUS_NAMES      DEPLOYMENT_STATUSES(DEPLOYMENT_NAME_ROW, ", ")
+/* The same names as SQL literals: the ongoing ones ("'pending', ...") and the live one. */
+#define DEPLOYMENT_SQL_ROW(e, name)  "'" name "'"
+#define DEPLOYMENT_SQL_UNFINISHED    DEPLOYMENT_UNFINISHED(DEPLOYMENT_SQL_ROW, ", ")
+#define DEPLOYMENT_SQL_LIVE          DEPLOYMENT_LIVE(DEPLOYMENT_SQL_ROW, )
 
 /* The API name of a status (static string). */
 const char *deployment_status_name(enum deployment_status s);
@@ -92,20 +90,60 @@ void project_url_label(const char *name, char out[PROJECT_URL_LABEL_MAX + 1]);
  */
 enum err project_url_new(const char *name, const char *domain, char out[PROJECT_URL_MAX]);
 
-/* A deployment as the API shows it; strings are borrowed from the database result. */
+/*
+ * The rows the database hands back. Their strings live in the request's arena (the db_*.c
+ * functions take it), so they stay valid until the next request and nobody frees them.
+ */
+
+/* A project as the API shows it. */
+struct project_row {
+	int64_t id;
+	const char *name;
+	const char *url; /* NULL until assigned */
+	int64_t owner_id;
+	const char *created_at;
+	bool has_ongoing, has_live;
+	int64_t latest_id; /* 0 when the project has no deployment */
+	enum deployment_status latest_status;
+	const char *latest_created_at;
+};
+
+/* A deployment as the API shows it. */
 struct deployment_row {
 	int64_t id;
 	int64_t project_id;
-	const char *status;
+	enum deployment_status status;
 	bool has_deployed_in; /* deployedIn is null until done */
 	int64_t deployed_in;
-	const char *meta; /* JSON object text */
+	const char *meta; /* JSON object text, as the database renders it */
 	const char *created_at;
 	const char *updated_at;
 };
 
-/* New reference; NULL only when meta is not JSON. */
+/* One page of a list: its rows, the list's total, and the cursor keys of its last row. */
+struct project_page {
+	int64_t total;
+	size_t n;
+	struct project_row rows[PAGE_SIZE];
+};
+struct deployment_page {
+	int64_t total;
+	bool project_found; /* the project_id filter names a project */
+	size_t n;
+	struct deployment_row rows[PAGE_SIZE];
+	int64_t last_key[2]; /* of rows[n - 1]: created_at in microseconds, id */
+};
+
+/* The JSON of a resource (new reference), or NULL when it cannot be built (logged). */
+json_t *project_to_json(const struct project_row *p);
 json_t *deployment_to_json(const struct deployment_row *d);
+
+/*
+ * Answers one deployment: status, the deployment as JSON and, when location is set, its
+ * Location. 500 when it cannot be rendered.
+ */
+enum err deployment_reply(struct resp *resp, int status, bool location,
+                          const struct deployment_row *d);
 
 /* The contract's limits on what a deployment creation may carry. */
 enum { DEPLOYMENT_META_MAX = 1000 };
@@ -117,7 +155,7 @@ enum { DEPLOYMENT_META_MAX = 1000 };
  */
 enum err deployment_meta_from_body(const json_t *body, json_t **meta, struct resp *resp);
 
-/* Handlers (see routes.c). */
+/* Handlers (see routes.c); req->app is a struct project_app. */
 enum err projects_list(struct req *req, struct resp *resp);
 enum err projects_get(struct req *req, struct resp *resp);
 enum err deployments_create(struct req *req, struct resp *resp);
@@ -128,75 +166,87 @@ enum err deployments_cancel(struct req *req, struct resp *resp);
 enum err webhook_post(struct req *req, struct resp *resp);
 enum err stats_get(struct req *req, struct resp *resp);
 
-/* Database (db_projects.c). Results belong to the caller (db_result_free). */
-/* One row per project of the page, each with the total in column 0; one row of NULLs but the
- * total when the page is past the end. after: NULL, or a cursor's id (only projects after it). */
-enum err db_projects_page(struct db *db, int64_t offset, const int64_t *after, PGresult **res);
-/* Zero or one row. */
-enum err db_projects_get(struct db *db, int64_t id, PGresult **res);
-/* Reads a row of either result; false when the row is the empty page's placeholder. */
-bool db_project_row(const PGresult *res, int row, struct project_row *out);
-int64_t db_page_total(const PGresult *res);
+/*
+ * The database (db_*.c). Each function returns ERR_OK or the outcome of the failure (logged);
+ * text in what it fills is owned by the arena a.
+ */
 
 /*
- * Database (db_deployments.c). Every result carries the deployment's columns from a known
- * column on; db_deployment_row() reads them. Results belong to the caller (db_result_free).
+ * db_projects.c. A page of projects by id: the page's offset and, for a cursor, the id after
+ * which it starts (NULL for none). The flags and the latest deployment come from the same
+ * statement.
  */
-enum { DB_DEPLOYMENT_NCOLS = 7 };
-/* Reads the deployment at columns col..col+6; false when they are NULL (no deployment). */
-bool db_deployment_row(const PGresult *res, int row, int col, struct deployment_row *out);
+enum err db_projects_page(struct db *db, struct arena *a, int64_t offset, const int64_t *after,
+                          struct project_page *out);
+/* One project; *found is false when it does not exist. */
+enum err db_projects_get(struct db *db, struct arena *a, int64_t id, struct project_row *out,
+                         bool *found);
 
 /*
- * Creates a deployment of project_id with meta (JSON object text) and its deployment.created
- * event in one statement. With an idempotency key, the key is recorded in the same statement,
- * or, when it is already taken (and younger than 24 hours), nothing is written. One row:
- * 0 project found, 1 created, 2 same request (the key's project and meta match), 3.. the
- * deployment: the new one, or the key's first one when it was visible; NULL when the first one
- * committed while this statement ran (then read it with db_deployments_by_key).
+ * db_deployments.c. Creates a deployment of project_id with meta (JSON object text) and its
+ * deployment.created event; with an idempotency key (NULL for none), also records the key, or,
+ * when the key was used in the last 24 hours, creates nothing and reports the key's first
+ * deployment.
  */
-enum err db_deployments_create(struct db *db, int64_t project_id, const char *meta,
-                               const char *idempotency_key, PGresult **res);
-/* The deployment an idempotency key made: zero or one row, 0 same request, 1.. deployment. */
-enum err db_deployments_by_key(struct db *db, const char *idempotency_key, int64_t project_id,
-                               const char *meta, PGresult **res);
+enum deployment_created {
+	DEPLOYMENT_NO_PROJECT, /* project_id does not exist */
+	DEPLOYMENT_NEW,        /* created: *out is the new deployment */
+	DEPLOYMENT_REPEAT,     /* the key's first request was this one: *out is its deployment */
+	DEPLOYMENT_KEY_TAKEN, /* the key belongs to another project or meta: *out is its deployment */
+	DEPLOYMENT_KEY_UNSEEN, /* the key's first request has not committed yet: try again */
+};
+enum err db_deployments_create(struct db *db, struct arena *a, int64_t project_id, const char *meta,
+                               const char *idempotency_key, enum deployment_created *outcome,
+                               struct deployment_row *out);
 
 /*
  * A page of deployments, newest first: project_id 0 for every project; want NULL for every
  * status; from (inclusive) and to (exclusive) timestamps, NULL when not given; after NULL, or
- * the keyset {created_at in microseconds, id} of a cursor: only deployments after it. One row
- * per deployment (or one row of NULLs past the end), each with 0 the total (from the counters,
- * or an exact count when a time window is given) and 1 whether project_id exists; 2..8 the
- * deployment; 9 its cursor.
+ * the keyset {created_at in microseconds, id} of a cursor: only deployments after it. The
+ * total comes from the counters, or an exact count when a time window is given.
  */
-enum { DEPLOYMENT_CURSOR_COL = 9 };
-enum err db_deployments_page(struct db *db, int64_t project_id,
+enum err db_deployments_page(struct db *db, struct arena *a, int64_t project_id,
                              const bool want[DEPLOYMENT_NSTATUSES], const char *from,
-                             const char *to, int64_t offset, const int64_t *after, PGresult **res);
-/* Zero or one row: 0.. the deployment. */
-enum err db_deployments_get(struct db *db, int64_t id, PGresult **res);
+                             const char *to, int64_t offset, const int64_t *after,
+                             struct deployment_page *out);
+/* One deployment; *found is false when it does not exist. */
+enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct deployment_row *out,
+                            bool *found);
 
 enum transition_source { TRANSITION_API, TRANSITION_WEBHOOK };
+struct deployment_transition {
+	bool found;               /* the deployment exists */
+	bool changed;             /* it moved to the status asked for, with its events */
+	struct deployment_row to; /* the deployment as it is now (unchanged when !changed) */
+};
 /*
  * Moves deployment id to status to in one guarded statement: the row is locked, updated only
  * when its status is one of transition_sources(to), and the event is written with it
  * (deployment.cancelled from the API, deployment.status_changed from the webhook). On done it
  * sets deployedIn and, when url is not NULL and the project has none yet, gives the project url
- * (and writes project.url_assigned). Zero rows when the deployment does not exist; otherwise
- * one row: 0 changed, 1.. the deployment as it is now (unchanged when 0 is false).
+ * (and writes project.url_assigned).
  */
-enum err db_deployments_transition(struct db *db, int64_t id, enum deployment_status to,
-                                   enum transition_source source, const char *url, PGresult **res);
+enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
+                                   enum deployment_status to, enum transition_source source,
+                                   const char *url, struct deployment_transition *out);
 
-/*
- * Database (db_webhook.c). What the webhook needs before it may change anything: zero or one
- * row, 0 the project's app secret, 1 its name, 2 its url, 3.. the deployment.
- */
-enum err db_webhook_get(struct db *db, int64_t deployment_id, PGresult **res);
+/* db_webhook.c. What the webhook needs before it may change anything. */
+struct webhook_target {
+	const char *app_secret;   /* of the deployment's project: compared, never shown */
+	const char *project_name; /* for its URL */
+	const char *project_url;  /* NULL until assigned */
+	struct deployment_row deployment;
+};
+/* *found is false when the deployment does not exist. */
+enum err db_webhook_get(struct db *db, struct arena *a, int64_t deployment_id,
+                        struct webhook_target *out, bool *found);
 
-/*
- * Database (db_stats.c). Zero rows for an unknown user, else one: 0 weeks, 1 deployments,
- * 2 successful deployments, 3 and 4 their weekly averages (float8 text).
- */
-enum err db_stats_user(struct db *db, int64_t user_id, PGresult **res);
+/* db_stats.c. A user's deployment statistics over their projects (see stats.c). */
+struct user_stats {
+	int64_t weeks, deployments, successful;
+	double average, average_successful; /* per week, not rounded */
+};
+/* *found is false when the user does not exist. */
+enum err db_stats_user(struct db *db, int64_t user_id, struct user_stats *out, bool *found);
 
 #endif

@@ -7,11 +7,11 @@
 
 #include "project.h"
 
-static const char *const status_names[DEPLOYMENT_NSTATUSES] = {
-    [DEPLOYMENT_PENDING] = "pending",     [DEPLOYMENT_BUILDING] = "building",
-    [DEPLOYMENT_DEPLOYING] = "deploying", [DEPLOYMENT_DONE] = "done",
-    [DEPLOYMENT_FAILED] = "failed",       [DEPLOYMENT_CANCELLED] = "cancelled",
-};
+/* From the one list of statuses in project.h. */
+#define NAME_ROW(e, name) [DEPLOYMENT_##e] = name,
+static const char *const status_names[DEPLOYMENT_NSTATUSES] = {DEPLOYMENT_STATUSES(NAME_ROW, )};
+#define UNFINISHED_ROW(e, name) [DEPLOYMENT_##e] = true,
+static const bool unfinished[DEPLOYMENT_NSTATUSES] = {DEPLOYMENT_UNFINISHED(UNFINISHED_ROW, )};
 
 /*
  * allowed[from][to]: the pipeline only moves forward (steps may be skipped), every unfinished
@@ -45,7 +45,7 @@ bool deployment_status_parse(const char *name, enum deployment_status *out)
 
 bool deployment_status_final(enum deployment_status s)
 {
-	return s == DEPLOYMENT_DONE || s == DEPLOYMENT_FAILED || s == DEPLOYMENT_CANCELLED;
+	return (unsigned)s < DEPLOYMENT_NSTATUSES && !unfinished[s];
 }
 
 bool transition_allowed(enum deployment_status from, enum deployment_status to)

@@ -1,14 +1,14 @@
 /*
- * fcgi/aggregator/events.c, the parts that need no database: what POST /events accepts
- * (body shape, name, payload, eventId, Idempotency-Key) and the event's JSON.
+ * fcgi/aggregator/events.c and activity.c: what POST /events accepts (body shape, name,
+ * payload, eventId, Idempotency-Key), and the handlers without Postgres (fake_aggregator_db.c
+ * answers for the database): the event's JSON exactly as the database rendered it, each
+ * outcome of a create and of a retry, and list pages whole or not at all.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "aggregator.h"
-#include "req.h"
-#include "resp.h"
-#include "unit.h"
+#include "call.h"
+#include "fake_aggregator_db.h"
 
 struct fixture {
 	struct req req;
@@ -143,9 +143,151 @@ static void uuids_take_the_canonical_form_only(void **state)
 	assert_false(event_uuid_valid(" 123e4567-e89b-12d3-a456-426614174000"));
 }
 
+static struct app app;
+static struct call c;
+
+/* The JSON Postgres renders for an event (db_events.c), with its numbers as they were sent. */
+static const char event_json[] =
+    "{\"id\" : 31, \"name\" : \"deploy\", \"payload\" : {\"n\": 0.1, \"big\": "
+    "9007199254740993}, \"createdAt\" : \"2024-01-31T12:00:00.123Z\"}";
+
+static enum err post_event(const char *body)
+{
+	return call(&c, &app, events_create, "POST", "/events", NULL, body, 0);
+}
+
+/* The event is answered byte for byte as the database rendered it: no double in between. */
+static void a_new_event_is_201_with_its_json_as_stored(void **state)
+{
+	(void)state;
+	const char *body = "{\"name\": \"deploy\", \"payload\": {\"n\": 0.1, \"big\": "
+	                   "9007199254740993}}";
+	fake_db_reset();
+	fake_db.stored = true;
+	fake_db.event = (struct event_row){.id = 31, .json = event_json};
+	assert_int_equal(post_event(body), ERR_OK);
+	assert_int_equal(c.resp.status, 201);
+	assert_string_equal(c.resp.content_type, "application/json");
+	assert_string_equal(c.resp.body.data, event_json);
+	assert_string_equal(call_header(&c, "Location"), "/events/31");
+	/* The body goes to the database as sent, so Postgres reads the payload's digits. */
+	assert_ptr_equal(fake_db.body, c.req.body);
+	assert_string_equal(fake_db.input.name, "deploy");
+
+	/* GET /events/31 is the same text; an unknown id is 404. */
+	fake_db.found = true;
+	assert_int_equal(call(&c, &app, events_get, "GET", "/events/31", NULL, NULL, 31), ERR_OK);
+	assert_int_equal(fake_db.id, 31);
+	assert_string_equal(c.resp.body.data, event_json);
+	assert_null(call_header(&c, "Location"));
+	fake_db.found = false;
+	assert_int_equal(call(&c, &app, events_get, "GET", "/events/32", NULL, NULL, 32),
+	                 ERR_NOT_FOUND);
+	assert_string_equal(c.resp.message, "event 32 does not exist");
+}
+
+/* A create whose key is taken: the first event again, or 409 naming it, or 503 to retry. */
+static void a_retry_is_the_first_event_or_a_conflict(void **state)
+{
+	(void)state;
+	const char *body = "{\"name\": \"deploy\", \"payload\": {\"eventId\": "
+	                   "\"0f8fad5b-d9cb-469f-a165-70867728950e\"}}";
+	fake_db_reset();
+	fake_db.stored = false;
+	fake_db.event = (struct event_row){.id = 31, .json = event_json};
+	fake_db.existing = 1;
+	fake_db.same = true;
+	assert_int_equal(post_event(body), ERR_OK);
+	assert_string_equal(fake_db.last, "db_events_existing");
+	assert_int_equal(c.resp.status, 200);
+	assert_string_equal(c.resp.body.data, event_json);
+	assert_string_equal(call_header(&c, "Location"), "/events/31");
+
+	fake_db.same = false;
+	assert_int_equal(post_event(body), ERR_CONFLICT);
+	assert_string_equal(c.resp.message,
+	                    "eventId 0f8fad5b-d9cb-469f-a165-70867728950e already belongs to event "
+	                    "31 with another name or payload");
+	fake_db.existing = 2;
+	assert_int_equal(post_event(body), ERR_CONFLICT);
+	assert_non_null(strstr(c.resp.message, "two different events"));
+	fake_db.existing = 0;
+	assert_int_equal(post_event(body), ERR_UNAVAILABLE);
+
+	/* Without a key, an insert that stores nothing cannot be a retry. */
+	fake_db_reset();
+	assert_int_equal(post_event("{\"name\": \"x\", \"payload\": {}}"), ERR_INTERNAL);
+	assert_int_equal(fake_db.calls, 1);
+	/* A value the database refuses is the client's (400), with nothing stored. */
+	fake_db.rc = ERR_BAD_REQUEST;
+	assert_int_equal(post_event("{\"name\": \"x\", \"payload\": {}}"), ERR_BAD_REQUEST);
+	assert_non_null(strstr(c.resp.message, "refuses a value of its payload"));
+}
+
+static void a_page_is_the_events_as_stored_with_its_headers(void **state)
+{
+	(void)state;
+	fake_db_reset();
+	fake_db.events.total = 20;
+	fake_db.events.n = PAGE_SIZE;
+	for (int i = 0; i < PAGE_SIZE; i++)
+		fake_db.events.rows[i] = (struct event_row){.id = 40 - i, .json = "{\"id\" : 1}"};
+	assert_int_equal(call(&c, &app, events_list, "GET", "/events",
+	                      "name=deploy&projectId=4&cursor=41", NULL, 0),
+	                 ERR_OK);
+	assert_string_equal(fake_db.filter.name, "deploy");
+	assert_int_equal(fake_db.filter.project_id, 4);
+	assert_int_equal(fake_db.after, 41);
+	assert_int_equal(c.resp.status, 200);
+	assert_string_equal(c.resp.body.data, "[{\"id\" : 1},{\"id\" : 1},{\"id\" : 1},"
+	                                      "{\"id\" : 1},{\"id\" : 1},{\"id\" : 1},"
+	                                      "{\"id\" : 1},{\"id\" : 1}]");
+	assert_string_equal(call_header(&c, "X-Total-Count"), "20");
+	assert_string_equal(call_header(&c, "Link"),
+	                    "</events?name=deploy&projectId=4&cursor=>; rel=\"first\", "
+	                    "</events?name=deploy&projectId=4&cursor=33>; rel=\"next\"");
+
+	/* The activity feed is the same list for one project, with its window. */
+	fake_db.events.n = 0;
+	assert_int_equal(call(&c, &app, activity_list, "GET", "/projects/9/activity",
+	                      "createdAfter=2024-01-01T00:00:00Z", NULL, 9),
+	                 ERR_OK);
+	assert_int_equal(fake_db.filter.project_id, 9);
+	assert_null(fake_db.filter.name);
+	assert_string_equal(fake_db.from, "2024-01-01T00:00:00.001000Z");
+	assert_null(fake_db.to);
+	assert_string_equal(c.resp.body.data, "[]");
+
+	assert_int_equal(call(&c, &app, events_list, "GET", "/events", "name=", NULL, 0),
+	                 ERR_BAD_REQUEST);
+}
+
+/* A page that does not fit the answer is a clean 500, never a truncated 200. */
+static void a_page_too_large_to_answer_is_an_error_not_a_broken_list(void **state)
+{
+	(void)state;
+	static char big[RESP_BODY_MAX / 4];
+	memset(big, 'x', sizeof(big) - 1);
+	big[0] = '"', big[sizeof(big) - 2] = '"';
+	fake_db_reset();
+	fake_db.events.total = 5;
+	fake_db.events.n = 5;
+	for (int i = 0; i < 5; i++)
+		fake_db.events.rows[i] = (struct event_row){.id = 5 - i, .json = big};
+	assert_int_equal(call(&c, &app, events_list, "GET", "/events", NULL, NULL, 0),
+	                 ERR_INTERNAL);
+	assert_int_equal(c.resp.status, 0);
+	assert_null(call_header(&c, "X-Total-Count"));
+	call_reset(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(a_new_event_is_201_with_its_json_as_stored),
+	    cmocka_unit_test(a_retry_is_the_first_event_or_a_conflict),
+	    cmocka_unit_test(a_page_is_the_events_as_stored_with_its_headers),
+	    cmocka_unit_test(a_page_too_large_to_answer_is_an_error_not_a_broken_list),
 	    cmocka_unit_test(a_name_and_an_object_payload_are_an_event),
 	    cmocka_unit_test(bad_bodies_are_refused_naming_the_field),
 	    cmocka_unit_test(idempotency_keys_are_short_printable_ascii),

@@ -3,7 +3,7 @@
  * a URL names. Connections,
  * preparation and reconnection are proven end to end (tests/e2e), against a real Postgres.
  */
-#include "db.h"
+#include "db_query.h"
 #include "unit.h"
 
 static void sqlstates_map_to_outcomes(void **state)

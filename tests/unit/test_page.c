@@ -1,4 +1,5 @@
-/* common/page.c: the page parameter, list filters, Link and X-Total-Count. */
+/* common/page.c: what a list request asks for (page, cursor, window, filters), Link and
+ * X-Total-Count. */
 #include <string.h>
 
 #include "req.h"
@@ -31,48 +32,53 @@ static struct fixture *request(const char *path, const char *query)
 static void pages_are_bounded(void **state)
 {
 	(void)state;
-	int64_t page;
+	struct page_query q;
 	struct fixture *f = request("/x", "");
-	assert_int_equal(page_parse(&f->req, &page, &f->resp), ERR_OK);
-	assert_int_equal(page, 1);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	assert_int_equal(q.number, 1);
+	assert_int_equal(q.offset, 0);
+	assert_null(page_after(&q));
 	f = request("/x", "page=1000000000");
-	assert_int_equal(page_parse(&f->req, &page, &f->resp), ERR_OK);
-	assert_int_equal(page_offset(page), INT64_C(7999999992));
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	assert_int_equal(q.offset, INT64_C(7999999992));
 	const char *bad[] = {"page=0", "page=-1",  "page=1000000001",          "page=x",
 	                     "page=",  "page=1.5", "page=99999999999999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		f = request("/x", bad[i]);
-		assert_int_equal(page_parse(&f->req, &page, &f->resp), ERR_BAD_REQUEST);
+		assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_BAD_REQUEST);
+		assert_non_null(strstr(f->resp.message, "page must be"));
 	}
 }
 
-static const char *links(const char *query, int64_t page, int64_t total)
+/* The headers of page (as the query asks) of a list of total items. */
+static const char *links(const char *query, int64_t total)
 {
 	struct fixture *f = request("/deployments", query);
-	const struct page_cursor by_page = {0};
-	page_list_headers(&f->req, page, &by_page, 0, NULL, total, &f->resp);
+	struct page_query q;
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	assert_int_equal(page_headers(&f->req, &q, 0, NULL, total, &f->resp), ERR_OK);
 	return f->resp.headers.data;
 }
 
 static void links_keep_filters_and_exist_only_where_they_should(void **state)
 {
 	(void)state;
-	assert_string_equal(links("", 1, 0),
+	assert_string_equal(links("", 0),
 	                    "Link: </deployments?page=1>; rel=\"first\", "
 	                    "</deployments?page=1>; rel=\"last\"\r\nX-Total-Count: 0\r\n");
 	assert_string_equal(
-	    links("status=done%2Cfailed&page=2&projectId=7", 2, 17),
+	    links("status=done%2Cfailed&page=2&projectId=7", 17),
 	    "Link: </deployments?status=done%2Cfailed&projectId=7&page=1>; "
 	    "rel=\"first\", </deployments?status=done%2Cfailed&projectId=7&page=1>; "
 	    "rel=\"prev\", </deployments?status=done%2Cfailed&projectId=7&page=3>; "
 	    "rel=\"next\", </deployments?status=done%2Cfailed&projectId=7&page=3>; "
 	    "rel=\"last\"\r\nX-Total-Count: 17\r\n");
 	/* Exactly 16 items: two pages. */
-	assert_null(strstr(links("page=2", 2, 16), "rel=\"next\""));
+	assert_null(strstr(links("page=2", 16), "rel=\"next\""));
 	/* Past the end, prev points back at the last page. */
-	assert_non_null(strstr(links("page=9", 9, 16), "</deployments?page=2>; rel=\"prev\""));
+	assert_non_null(strstr(links("page=9", 16), "</deployments?page=2>; rel=\"prev\""));
 	/* Values are re-encoded, so nothing a client sends can break the header. */
-	assert_non_null(strstr(links("name=a%0D%0Ab%3E", 1, 1), "name=a%0D%0Ab%3E&page=1"));
+	assert_non_null(strstr(links("name=a%0D%0Ab%3E", 1), "name=a%0D%0Ab%3E&page=1"));
 }
 
 static void filters_name_themselves_in_errors(void **state)
@@ -80,7 +86,7 @@ static void filters_name_themselves_in_errors(void **state)
 	(void)state;
 	int64_t id;
 	bool found;
-	const char *from, *to;
+	struct page_query q;
 	struct fixture *f = request("/x", "projectId=12");
 	assert_int_equal(page_filter_id(&f->req, "projectId", &id, &found, &f->resp), ERR_OK);
 	assert_true(found);
@@ -90,7 +96,7 @@ static void filters_name_themselves_in_errors(void **state)
 	assert_int_equal(page_filter_id(&f->req, "projectId", &id, &found, &f->resp),
 	                 ERR_BAD_REQUEST);
 	assert_non_null(strstr(f->resp.message, "projectId"));
-	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_BAD_REQUEST);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_BAD_REQUEST);
 	assert_non_null(strstr(f->resp.message, "createdBefore"));
 }
 
@@ -98,45 +104,49 @@ static void filters_name_themselves_in_errors(void **state)
 static void windows_are_exclusive_at_millisecond_precision(void **state)
 {
 	(void)state;
-	const char *from, *to;
+	struct page_query q;
 	struct fixture *f = request("/x", "createdAfter=2024-01-01T00:00:00.123Z"
 	                                  "&createdBefore=2024-01-01T02:00:00.1234%2B02:00");
-	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_OK);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	const char *from = q.from, *to = q.to;
 	/* After .123: from .124 on (anything within .123 was shown as .123 itself). */
 	assert_string_equal(from, "2024-01-01T00:00:00.124000Z");
 	/* Before .1234: everything shown as .123 or less, i.e. up to .124 exclusive. */
 	assert_string_equal(to, "2024-01-01T00:00:00.124000Z");
 
 	f = request("/x", "createdAfter=1969-12-31T23:59:59.9995Z");
-	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_OK);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	from = q.from, to = q.to;
 	assert_string_equal(from, "1970-01-01T00:00:00.000000Z");
 	assert_null(to);
 
 	/* Offsets may step outside 0001..9999; the bound is clamped, not an error. */
 	f = request("/x", "createdBefore=9999-12-31T23:59:59.9999-05:00");
-	assert_int_equal(page_filter_window(&f->req, &from, &to, &f->resp), ERR_OK);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	to = q.to;
 	assert_string_equal(to, "9999-12-31T23:59:59.999999Z");
 }
 
 static void cursors_hold_their_keys_and_refuse_anything_else(void **state)
 {
 	(void)state;
-	struct page_cursor c;
+	struct page_query q;
+	const struct page_cursor *c = &q.cursor;
 	struct fixture *f = request("/x", "");
-	assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_OK);
-	assert_false(c.used);
+	assert_int_equal(page_query_parse(&f->req, 2, &q, &f->resp), ERR_OK);
+	assert_false(c->used);
 	f = request("/x", "cursor=");
-	assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_OK);
-	assert_true(c.used);
-	assert_false(c.after);
+	assert_int_equal(page_query_parse(&f->req, 2, &q, &f->resp), ERR_OK);
+	assert_true(c->used);
+	assert_false(c->after);
 	f = request("/x", "cursor=-1700000000123456.42");
-	assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_OK);
-	assert_true(c.after);
-	assert_int_equal(c.keys[0], INT64_C(-1700000000123456));
-	assert_int_equal(c.keys[1], 42);
+	assert_int_equal(page_query_parse(&f->req, 2, &q, &f->resp), ERR_OK);
+	assert_true(c->after);
+	assert_int_equal(c->keys[0], INT64_C(-1700000000123456));
+	assert_int_equal(c->keys[1], 42);
 	f = request("/x", "cursor=9223372036854775807");
-	assert_int_equal(page_cursor_parse(&f->req, 1, &c, &f->resp), ERR_OK);
-	assert_int_equal(c.keys[0], INT64_MAX);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	assert_int_equal(c->keys[0], INT64_MAX);
 
 	const char *bad2[] = {"cursor=12",
 	                      "cursor=1.2.3",
@@ -147,33 +157,37 @@ static void cursors_hold_their_keys_and_refuse_anything_else(void **state)
 	                      "cursor=1.99999999999999999999"};
 	for (size_t i = 0; i < sizeof(bad2) / sizeof(bad2[0]); i++) {
 		f = request("/x", bad2[i]);
-		assert_int_equal(page_cursor_parse(&f->req, 2, &c, &f->resp), ERR_BAD_REQUEST);
+		assert_int_equal(page_query_parse(&f->req, 2, &q, &f->resp), ERR_BAD_REQUEST);
 		assert_non_null(strstr(f->resp.message, "cursor"));
 	}
 	f = request("/x", "cursor=1.2");
-	assert_int_equal(page_cursor_parse(&f->req, 1, &c, &f->resp), ERR_BAD_REQUEST);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_BAD_REQUEST);
 	/* A walk is by page or by cursor, never both. */
 	f = request("/x", "page=2&cursor=");
-	assert_int_equal(page_cursor_parse(&f->req, 1, &c, &f->resp), ERR_BAD_REQUEST);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_BAD_REQUEST);
 	assert_non_null(strstr(f->resp.message, "page and cursor"));
 }
 
-static const char *cursor_links(const char *query, const char *next, int64_t total)
+/* The headers of a cursor walk's page; next is the last row's keys, NULL for a short page. */
+static const char *cursor_links(const char *query, const int64_t *next, int64_t total)
 {
 	struct fixture *f = request("/deployments", query);
-	const struct page_cursor by_cursor = {.used = true};
-	page_list_headers(&f->req, 1, &by_cursor, next ? PAGE_SIZE : PAGE_SIZE - 1, next, total,
-	                  &f->resp);
+	struct page_query q;
+	assert_int_equal(page_query_parse(&f->req, 2, &q, &f->resp), ERR_OK);
+	assert_int_equal(
+	    page_headers(&f->req, &q, next ? PAGE_SIZE : PAGE_SIZE - 1, next, total, &f->resp),
+	    ERR_OK);
 	return f->resp.headers.data;
 }
 
 static void cursor_links_go_forward_and_keep_filters(void **state)
 {
 	(void)state;
-	assert_string_equal(cursor_links("status=done%2Cfailed&cursor=5.6&projectId=7", "7.8", 17),
+	const int64_t next[] = {-7, 8};
+	assert_string_equal(cursor_links("status=done%2Cfailed&cursor=5.6&projectId=7", next, 17),
 	                    "Link: </deployments?status=done%2Cfailed&projectId=7&cursor=>; "
 	                    "rel=\"first\", </deployments?status=done%2Cfailed&projectId=7&"
-	                    "cursor=7.8>; rel=\"next\"\r\nX-Total-Count: 17\r\n");
+	                    "cursor=-7.8>; rel=\"next\"\r\nX-Total-Count: 17\r\n");
 	/* The last page of a walk has no next. */
 	assert_string_equal(cursor_links("cursor=", NULL, 3),
 	                    "Link: </deployments?cursor=>; rel=\"first\"\r\nX-Total-Count: 3\r\n");

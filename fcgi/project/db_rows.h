@@ -1,0 +1,26 @@
+/*
+ * What the project service's db_*.c files share, and nothing else includes: the columns of a
+ * deployment and the reading of them into a typed row.
+ */
+#ifndef PROJECT_DB_ROWS_H
+#define PROJECT_DB_ROWS_H
+
+#include "db_query.h"
+#include "project.h"
+
+/* The columns db_deployment_read() reads, of a deployments row aliased a. */
+#define DB_DEPLOYMENT_COLUMNS(a)                                                                   \
+	a ".id, " a ".project_id, " a ".status, " a ".deployed_in, " a ".meta, "                   \
+	  "api_time(" a ".created_at), api_time(" a ".updated_at)"
+
+/*
+ * Reads the deployment at columns col.. of a row (DB_DEPLOYMENT_COLUMNS); *present is false
+ * when its id is NULL (no deployment). ERR_INTERNAL (logged) for a status the API does not know.
+ */
+enum err db_deployment_read(struct arena *a, const PGresult *res, int row, int col,
+                            struct deployment_row *out, bool *present);
+
+/* Reads a status column; ERR_INTERNAL (logged) for a name the API does not know. */
+enum err db_status_read(const PGresult *res, int row, int col, enum deployment_status *out);
+
+#endif
