@@ -1,17 +1,31 @@
 /*
- * Lookup tables generated from ERR_LIST. Nothing here knows about requests.
+ * Lookup tables generated from ERR_LIST and ERR_OTHER_STATUSES. Nothing here knows about
+ * requests.
  */
 #include "err.h"
 
-#include <stddef.h>
+#include <stdbool.h>
+#include <stdlib.h>
 
 static const struct {
 	int status;
 	const char *name;
 } err_table[] = {
-#define ERR_ROW(e, status, name) {status, name},
+#define ERR_ROW(e, status, name, reason) {status, name},
     ERR_LIST(ERR_ROW)
 #undef ERR_ROW
+};
+
+/* Every status a worker answers, with its reason phrase. */
+static struct status {
+	int status;
+	const char *reason;
+} statuses[ERR_NSTATUSES] = {
+#define OUTCOME_ROW(e, status, name, reason) {status, reason},
+#define OTHER_ROW(status, reason)            {status, reason},
+    ERR_LIST(OUTCOME_ROW) ERR_OTHER_STATUSES(OTHER_ROW)
+#undef OUTCOME_ROW
+#undef OTHER_ROW
 };
 
 int err_status(enum err e)
@@ -36,20 +50,24 @@ const char *err_default_message(enum err e)
 
 const char *err_reason(int status)
 {
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Unknown";
+	for (size_t i = 0; i < ERR_NSTATUSES; i++)
+		if (statuses[i].status == status)
+			return statuses[i].reason;
+	return "Unknown";
+}
+
+static int by_status(const void *a, const void *b)
+{
+	return ((const struct status *)a)->status - ((const struct status *)b)->status;
+}
+
+int err_status_at(size_t i)
+{
+	static bool sorted;
+
+	if (!sorted) {
+		qsort(statuses, ERR_NSTATUSES, sizeof(statuses[0]), by_status);
+		sorted = true;
 	}
+	return i < ERR_NSTATUSES ? statuses[i].status : 0;
 }

@@ -19,13 +19,13 @@
 
 #include "buf.h"
 #include "config.h"
+#include "err.h"
 #include "log.h"
 #include "mem.h"
 #include "route.h"
 
-/* The statuses we answer; anything else is counted as "other". */
-static const int statuses[] = {200, 201, 304, 400, 401, 404, 405, 409, 413, 415, 500, 503};
-enum { NSTATUS = sizeof(statuses) / sizeof(statuses[0]) + 1 };
+/* The statuses we answer (err.h), and one more: anything else is counted as "other". */
+enum { NSTATUS = ERR_NSTATUSES + 1 };
 
 /* Upper bounds of the latency buckets, in seconds; a last bucket holds the rest (+Inf). */
 static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -126,7 +126,7 @@ void metrics_open(const char *service, const struct route *routes, size_t nroute
 static size_t status_index(int status)
 {
 	for (size_t i = 0; i < NSTATUS - 1; i++)
-		if (statuses[i] == status)
+		if (err_status_at(i) == status)
 			return i;
 	return NSTATUS - 1;
 }
@@ -210,7 +210,7 @@ static void render_requests(struct buf *out, const struct shared *sh)
 			buf_puts(out, "panel_http_requests_total{");
 			labels(out, sh, r);
 			if (s < NSTATUS - 1)
-				buf_printf(out, ",status=\"%d\"} %llu\n", statuses[s],
+				buf_printf(out, ",status=\"%d\"} %llu\n", err_status_at(s),
 				           (unsigned long long)n);
 			else
 				buf_printf(out, ",status=\"other\"} %llu\n", (unsigned long long)n);
