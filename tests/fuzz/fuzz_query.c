@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct req req = {0};
 	struct resp resp = {0};
 	char *qs = fuzz_cstring(data, size);
-	const char *dup, *text;
+	struct page_query q;
+	const char *dup;
 	int64_t v;
 	bool found;
 
@@ -27,17 +28,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(parse_utf8_text(k, strlen(k)) &&
 			            parse_utf8_text(val, strlen(val)));
 		}
-		if (!page_parse(&req, &v, &resp))
-			FUZZ_ASSERT(v >= 1 && v <= PAGE_MAX);
 		page_filter_id(&req, "projectId", &v, &found, &resp);
-		const char *to;
-		if (!page_filter_window(&req, &text, &to, &resp)) {
+		if (!page_query_parse(&req, 2, &q, &resp)) {
 			int64_t a, b;
-			FUZZ_ASSERT(!text || parse_rfc3339(text, &a) == 0);
-			FUZZ_ASSERT(!to || parse_rfc3339(to, &b) == 0);
+			const int64_t last[] = {-1, 2};
+			FUZZ_ASSERT(q.number >= 1 && q.number <= PAGE_MAX);
+			FUZZ_ASSERT(!q.cursor.used || q.number == 1);
+			FUZZ_ASSERT(!q.from || parse_rfc3339(q.from, &a) == 0);
+			FUZZ_ASSERT(!q.to || parse_rfc3339(q.to, &b) == 0);
+			page_headers(&req, &q, PAGE_SIZE, last, 100, &resp);
 		}
-		const struct page_cursor by_page = {0};
-		page_list_headers(&req, 3, &by_page, 0, NULL, 100, &resp);
 		/* Links carry no raw control characters, whatever the query held. */
 		for (size_t i = 0; i < resp.headers.len; i++)
 			FUZZ_ASSERT((unsigned char)resp.headers.data[i] >= 0x20 ||
