@@ -22,8 +22,8 @@ OPT      := -O2 -g
 endif
 
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags, after install-deps.
-PKG_CFLAGS = $(shell pkg-config --cflags libpq jansson libxxhash)
-PKG_LIBS   = $(shell pkg-config --libs libpq jansson libxxhash)
+PKG_CFLAGS = $(shell pkg-config --cflags libpq jansson libxxhash libcrypto)
+PKG_LIBS   = $(shell pkg-config --libs libpq jansson libxxhash libcrypto)
 WARNINGS   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
               -Wvla -Wwrite-strings -Werror
 CFLAGS     = -std=c11 $(OPT) $(WARNINGS) -fstack-protector-strong $(EXTRA_CFLAGS)

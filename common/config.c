@@ -32,6 +32,23 @@ long config_long(const char *name, long def, long min, long max)
 	return (long)n;
 }
 
+int config_choice(const char *name, const char *const *names, int n, int def)
+{
+	const char *v = getenv(name);
+	char choices[256] = "";
+
+	if (!v || !*v)
+		return def;
+	for (int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	for (int i = 0; i < n; i++)
+		snprintf(choices + strlen(choices), sizeof(choices) - strlen(choices), "%s%s",
+		         i ? ", " : "", names[i]);
+	log_error("%s must be one of %s", name, choices);
+	exit(2);
+}
+
 /* The embedded cluster of scripts/pg-cluster, logged into as user. */
 static const char *embedded_url(char *out, size_t size, const char *user)
 {

@@ -12,6 +12,12 @@ const char *config_str(const char *name, const char *def);
 long config_long(const char *name, long def, long min, long max);
 
 /*
+ * The index in names[0..n) of name's value, or def when unset or empty; exits with a log line
+ * listing the choices when the value is none of them (compared exactly).
+ */
+int config_choice(const char *name, const char *const *names, int n, int def);
+
+/*
  * The schema owner's URL, for panelctl alone: DATABASE_URL, or when unset the embedded cluster of
  * scripts/pg-cluster as its owner (socket in $PANEL_STATE_DIR/pgsock, port $PANEL_PG_PORT,
  * default 54329). The string is static or borrowed from the environment.

@@ -99,6 +99,9 @@ void http_req_from_env(struct req *req, const char *const *envp, struct arena *a
 	req->authorization = env_get(envp, "HTTP_AUTHORIZATION");
 	req->if_none_match = env_get(envp, "HTTP_IF_NONE_MATCH");
 	req->idempotency_key = env_get(envp, "HTTP_IDEMPOTENCY_KEY");
+	req->webhook_id = env_get(envp, "HTTP_WEBHOOK_ID");
+	req->webhook_timestamp = env_get(envp, "HTTP_WEBHOOK_TIMESTAMP");
+	req->webhook_signature = env_get(envp, "HTTP_WEBHOOK_SIGNATURE");
 	if (http_request_id_valid(rid))
 		snprintf(req->request_id_buf, sizeof(req->request_id_buf), "%s", rid);
 	else

@@ -31,6 +31,9 @@ struct req {
 	const char *authorization;
 	const char *if_none_match;
 	const char *idempotency_key;
+	const char *webhook_id; /* the Standard Webhooks headers, for POST /deployment/webhook */
+	const char *webhook_timestamp;
+	const char *webhook_signature;
 	const char *request_id; /* always set: the client's sane one or a fresh one */
 	const char *body;
 	size_t body_len;

@@ -1,9 +1,11 @@
 /*
- * panelctl: schema migrations and seeding from the command line. The commands are one table:
- * name, arguments, what it does and the function that runs it; usage is printed from it.
- * The commands themselves live in migrate.c and seed.c.
+ * panelctl: schema migrations, seeding and webhook signing from the command line. The commands
+ * are one table: name, arguments, whether it needs the database, what it does and the function
+ * that runs it; usage is printed from it, and the arguments are parsed by what it names. The
+ * commands themselves live in migrate.c, seed.c and webhook_sign.c.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,26 +17,46 @@
 
 /* What a command's arguments said. */
 struct options {
-	const char *projects, *users; /* seed files */
+	const char *projects, *users;               /* seed files */
+	const char *secret, *id, *timestamp, *body; /* webhook-sign */
+};
+
+/* The options a command may take (when its usage names them) and where their values go. */
+static const struct {
+	const char *flag;
+	size_t offset;
+} flags[] = {
+    {"--projects",  offsetof(struct options, projects) },
+    {"--users",     offsetof(struct options, users)    },
+    {"--secret",    offsetof(struct options, secret)   },
+    {"--id",        offsetof(struct options, id)       },
+    {"--timestamp", offsetof(struct options, timestamp)},
 };
 
 static int cmd_migrate(struct db *db, const struct options *o);
 static int cmd_rollback(struct db *db, const struct options *o);
 static int cmd_status(struct db *db, const struct options *o);
 static int cmd_seed(struct db *db, const struct options *o);
+static int cmd_webhook_sign(struct db *db, const struct options *o);
+
+#define FILES " [--projects FILE] [--users FILE]"
+#define SIGN  " --secret SECRET --id ID [--timestamp T] BODY"
 
 /* clang-format off */
 static const struct command {
 	const char *name;
-	bool files; /* takes --projects FILE and --users FILE */
+	const char *args; /* its usage: the options it takes, and BODY when it takes one */
+	bool database;    /* runs against DATABASE_URL (the others get no connection) */
 	const char *help;
 	int (*run)(struct db *db, const struct options *o);
 } commands[] = {
-	{"migrate",  false, "apply the pending migrations",                cmd_migrate},
-	{"rollback", false, "undo the last applied migration",             cmd_rollback},
-	{"status",   false, "list the migrations, applied or pending",     cmd_status},
-	{"seed",     true,  "insert the users and projects that are missing (defaults: seeds/*.json)",
-	                                                                   cmd_seed},
+	{"migrate",      "",    true,  "apply the pending migrations",             cmd_migrate},
+	{"rollback",     "",    true,  "undo the last applied migration",          cmd_rollback},
+	{"status",       "",    true,  "list the migrations, applied or pending",  cmd_status},
+	{"seed",         FILES, true,  "insert the users and projects that are missing "
+	                               "(defaults: seeds/*.json)",                 cmd_seed},
+	{"webhook-sign", SIGN,  false, "print the headers of BODY signed as a build system signs "
+	                               "a webhook delivery (timestamp: now)",      cmd_webhook_sign},
 };
 /* clang-format on */
 enum { NCOMMANDS = sizeof(commands) / sizeof(commands[0]) };
@@ -43,12 +65,12 @@ static int usage(void)
 {
 	fprintf(stderr, "usage:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(stderr, "  panelctl %s%s\n      %s\n", commands[i].name,
-		        commands[i].files ? " [--projects FILE] [--users FILE]" : "",
+		fprintf(stderr, "  panelctl %s%s\n      %s\n", commands[i].name, commands[i].args,
 		        commands[i].help);
 	fprintf(stderr,
 	        "\n"
-	        "Uses DATABASE_URL (the schema's owner), or the embedded cluster when unset.\n"
+	        "The commands but webhook-sign use DATABASE_URL (the schema's owner), or the\n"
+	        "embedded cluster when unset.\n"
 	        "Migrations are read from $PANEL_MIGRATIONS (default: migrations/); migrate also\n"
 	        "gives panel_project and panel_aggregator the passwords PROJECT_DATABASE_URL and\n"
 	        "AGGREGATOR_DATABASE_URL carry.\n");
@@ -60,12 +82,18 @@ static bool parse(const struct command *cmd, int argc, char **argv, struct optio
 {
 	*o = (struct options){.projects = "seeds/projects.json", .users = "seeds/users.json"};
 	for (int a = 0; a < argc; a++) {
-		if (cmd->files && strcmp(argv[a], "--projects") == 0 && a + 1 < argc)
-			o->projects = argv[++a];
-		else if (cmd->files && strcmp(argv[a], "--users") == 0 && a + 1 < argc)
-			o->users = argv[++a];
-		else
+		size_t f = 0;
+		while (f < sizeof(flags) / sizeof(flags[0]) && strcmp(argv[a], flags[f].flag) != 0)
+			f++;
+		if (f < sizeof(flags) / sizeof(flags[0])) {
+			if (!strstr(cmd->args, flags[f].flag) || a + 1 == argc)
+				return false;
+			*(const char **)((char *)o + flags[f].offset) = argv[++a];
+		} else if (strstr(cmd->args, "BODY") && !o->body && argv[a][0] != '-') {
+			o->body = argv[a];
+		} else {
 			return false;
+		}
 	}
 	return true;
 }
@@ -98,6 +126,14 @@ static int cmd_seed(struct db *db, const struct options *o)
 	return seed_run(db, o->projects, o->users);
 }
 
+static int cmd_webhook_sign(struct db *db, const struct options *o)
+{
+	(void)db;
+	if (!o->secret || !o->id || !o->body)
+		return usage();
+	return webhook_sign(o->secret, o->id, o->timestamp, o->body);
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
@@ -110,6 +146,8 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (!cmd || !parse(cmd, argc - 2, argv + 2, &o))
 		return usage();
+	if (!cmd->database)
+		return cmd->run(NULL, &o);
 
 	struct db db = {.url = config_database_url(), .app_name = "panelctl"};
 	if (db_connect(&db)) {

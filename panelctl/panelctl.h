@@ -1,6 +1,6 @@
 /*
- * panelctl's commands. Each takes an open database handle and its own arguments, prints what it
- * did on stdout and what went wrong on stderr, and returns the process exit status:
+ * panelctl's commands. Each takes an open database handle (webhook-sign needs none) and its own
+ * arguments, prints what it did on stdout and what went wrong on stderr, and returns the process exit status:
  * 0 success, 1 refused or failed (nothing changed), 2 usage. Their SQL is in db_*.c, below.
  */
 #ifndef PANELCTL_H
@@ -20,6 +20,13 @@ int migrate_status(struct db *db, const char *dir);
 
 /* seed.c */
 int seed_run(struct db *db, const char *projects_path, const char *users_path);
+
+/*
+ * Prints the webhook-id, webhook-timestamp (timestamp, or now when NULL) and webhook-signature
+ * headers of body signed with secret (Standard Webhooks, as the webhook verifies them). Touches
+ * no database.
+ */
+int webhook_sign(const char *secret, const char *id, const char *timestamp, const char *body);
 
 /*
  * Parses and validates the text of a users or projects seed file (label names it in messages).

@@ -138,14 +138,16 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
  * changes, the answer shows the status that won. The UPDATE itself carries the guard
  * status = ANY (allowed-from set of transitions.c): of concurrent deliveries, one changes the
  * row and the others find it already moved. On done the project's URL is set only where it is
- * still NULL, so concurrent deployments of one project assign it once.
+ * still NULL, so concurrent deployments of one project assign it once. remember (and its
+ * guard) are the signed webhook's: see REMEMBER.
  */
-#define TRANSITION_SQL(event, source)                                                          \
+#define TRANSITION_SQL(event, source, remember, remember_guard, remembered)                    \
 	"WITH o AS (SELECT * FROM deployments WHERE id = $1 FOR UPDATE), "                     \
+	remember                                                                               \
 	"u AS (UPDATE deployments d SET status = $2, updated_at = now(), "                     \
 	"             deployed_in = CASE WHEN $2 = " DEPLOYMENT_SQL_LIVE " "                   \
 	"                 THEN floor(extract(epoch FROM now() - d.created_at))::integer END "  \
-	"      FROM o WHERE d.id = o.id AND d.status = ANY ($3::text[]) "                      \
+	"      FROM o WHERE d.id = o.id AND d.status = ANY ($3::text[]) " remember_guard       \
 	"      RETURNING d.*, o.status AS previous_status), "                                  \
 	"p AS (SELECT p.id, p.name, p.owner_id, p.url "                                        \
 	"      FROM projects p JOIN u ON p.id = u.project_id), "                               \
@@ -162,14 +164,45 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 	"                          UNION ALL "                                                 \
 	"                          SELECT gen_random_uuid(), 'project.url_assigned' "          \
 	"                          WHERE url.id IS NOT NULL) x) "                              \
-	"SELECT true, " DB_DEPLOYMENT_COLUMNS("u") " FROM u "                                  \
+	"SELECT true, " remembered ", " DB_DEPLOYMENT_COLUMNS("u") " FROM u "                  \
 	"UNION ALL "                                                                           \
-	"SELECT false, " DB_DEPLOYMENT_COLUMNS("o") " FROM o WHERE NOT EXISTS (SELECT 1 FROM u)"
+	"SELECT false, " remembered ", " DB_DEPLOYMENT_COLUMNS("o") " FROM o "                 \
+	"WHERE NOT EXISTS (SELECT 1 FROM u)"
+
+/*
+ * A signed delivery ($5 its webhook-id, $6 its timestamp) is remembered for its project when
+ * it is accepted: when the locked row may move to $2, or already is in $2 (a no-op). w runs
+ * after o has the row, and the UPDATE waits for w: the unique key makes a concurrent copy of
+ * the same id wait for the first one's transaction and then insert nothing, and a transition
+ * happens only when w inserted. A row past its expiry is taken over. gc deletes up to ten
+ * expired rows (not this id's, which w may take over; none another transaction holds).
+ * Without $5 (the bare secret) nothing is remembered.
+ */
+#define REMEMBER                                                                               \
+	"w AS (INSERT INTO webhook_deliveries AS w "                                           \
+	"             (project_id, webhook_id, deployment_id, expires_at) "                    \
+	"      SELECT o.project_id, $5, o.id, "                                                \
+	"             greatest(now(), to_timestamp($6::bigint)) + interval '5 minutes' "       \
+	"      FROM o WHERE $5::text IS NOT NULL "                                             \
+	"        AND (o.status = ANY ($3::text[]) OR o.status = $2) "                          \
+	"      ON CONFLICT (project_id, webhook_id) DO UPDATE "                                \
+	"         SET deployment_id = excluded.deployment_id, accepted_at = now(), "           \
+	"             expires_at = excluded.expires_at "                                       \
+	"         WHERE w.expires_at <= now() "                                                \
+	"      RETURNING 1), "                                                                 \
+	"gc AS (DELETE FROM webhook_deliveries WHERE (project_id, webhook_id) IN ( "           \
+	"         SELECT project_id, webhook_id FROM webhook_deliveries "                      \
+	"         WHERE $5::text IS NOT NULL AND expires_at <= now() AND webhook_id <> $5 "    \
+	"         ORDER BY expires_at LIMIT 10 FOR UPDATE SKIP LOCKED)), "
+#define REMEMBER_GUARD "AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM w)) "
 
 static struct db_stmt cancel_stmt =
-	DB_STMT("deployments_cancel", TRANSITION_SQL("deployment.cancelled", "api"), false);
+	DB_STMT("deployments_cancel",
+		TRANSITION_SQL("deployment.cancelled", "api", "", "", "false"), false);
 static struct db_stmt webhook_stmt =
-	DB_STMT("deployments_webhook", TRANSITION_SQL("deployment.status_changed", "webhook"),
+	DB_STMT("deployments_webhook",
+		TRANSITION_SQL("deployment.status_changed", "webhook", REMEMBER, REMEMBER_GUARD,
+			       "EXISTS (SELECT 1 FROM w)"),
 		false);
 /* clang-format on */
 
@@ -345,29 +378,38 @@ enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct d
 
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
                                    enum deployment_status to, enum transition_source source,
-                                   const char *url, struct deployment_transition *out)
+                                   const char *url, const struct webhook_delivery *delivery,
+                                   struct deployment_transition *out)
 {
 	enum deployment_status from[DEPLOYMENT_NSTATUSES];
 	bool want[DEPLOYMENT_NSTATUSES] = {0};
-	char idtext[DB_INT64_LEN], allowed[128];
+	char idtext[DB_INT64_LEN], allowed[128], tstext[DB_INT64_LEN];
 	size_t n = transition_sources(to, from);
 	PGresult *res;
 
 	for (size_t i = 0; i < n; i++)
 		want[from[i]] = true;
-	const char *params[] = {db_param_int64(idtext, id), deployment_status_name(to),
-	                        status_array(want, allowed), url};
-	enum err rc = db_exec(db, source == TRANSITION_API ? &cancel_stmt : &webhook_stmt, 4,
-	                      params, &res, NULL);
+	const char *params[] = {db_param_int64(idtext, id),
+	                        deployment_status_name(to),
+	                        status_array(want, allowed),
+	                        url,
+	                        delivery ? delivery->id : NULL,
+	                        delivery ? db_param_int64(tstext, delivery->timestamp) : NULL};
+	enum err rc = source == TRANSITION_API ? db_exec(db, &cancel_stmt, 4, params, &res, NULL)
+	                                       : db_exec(db, &webhook_stmt, 6, params, &res, NULL);
 
-	out->found = out->changed = false;
+	out->found = out->changed = out->remembered = false;
 	if (rc)
 		return rc;
-	/* No row: no such deployment. Else 0 whether it changed, 1.. the deployment now. */
+	/*
+	 * No row: no such deployment. Else 0 whether it changed, 1 whether the signed delivery
+	 * was remembered by this statement, 2.. the deployment now.
+	 */
 	if (db_ntuples(res) == 1) {
 		out->found = true;
 		out->changed = db_bool(res, 0, 0);
-		rc = deployment_expected(a, res, 1, &out->to);
+		out->remembered = db_bool(res, 0, 1);
+		rc = deployment_expected(a, res, 2, &out->to);
 	}
 	db_result_free(res);
 	return rc;

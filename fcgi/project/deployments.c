@@ -222,7 +222,7 @@ enum err deployments_cancel(struct req *req, struct resp *resp)
 	struct deployment_transition t;
 	int64_t id = req->ids[0];
 	enum err rc = db_deployments_transition(&app->app.db, req->arena, id, DEPLOYMENT_CANCELLED,
-	                                        TRANSITION_API, NULL, &t);
+	                                        TRANSITION_API, NULL, NULL, &t);
 
 	if (rc)
 		return rc;

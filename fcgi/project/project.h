@@ -20,10 +20,19 @@ struct arena;
 struct req;
 struct resp;
 
+/*
+ * How the webhook authenticates a delivery (WEBHOOK_AUTH): the app secret in Authorization,
+ * a Standard Webhooks signature, or either (a delivery carrying any webhook-* header is judged
+ * as signed). The names are webhook_auth_names[], in this order.
+ */
+enum webhook_auth { WEBHOOK_AUTH_SECRET, WEBHOOK_AUTH_SIGNED, WEBHOOK_AUTH_EITHER };
+extern const char *const webhook_auth_names[3];
+
 /* The project service's context (req->app): the common one, then its own settings. */
 struct project_app {
 	struct app app;
-	const char *public_url_domain; /* PUBLIC_URL_DOMAIN */
+	const char *public_url_domain;  /* PUBLIC_URL_DOMAIN */
+	enum webhook_auth webhook_auth; /* WEBHOOK_AUTH */
 };
 
 /*
@@ -214,9 +223,15 @@ enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct d
                             bool *found);
 
 enum transition_source { TRANSITION_API, TRANSITION_WEBHOOK };
+/* A verified signed delivery: its webhook-id (borrowed) and its timestamp (Unix seconds). */
+struct webhook_delivery {
+	const char *id;
+	int64_t timestamp;
+};
 struct deployment_transition {
 	bool found;               /* the deployment exists */
 	bool changed;             /* it moved to the status asked for, with its events */
+	bool remembered;          /* the signed delivery was remembered by this statement */
 	struct deployment_row to; /* the deployment as it is now (unchanged when !changed) */
 };
 /*
@@ -224,22 +239,37 @@ struct deployment_transition {
  * when its status is one of transition_sources(to), and the event is written with it
  * (deployment.cancelled from the API, deployment.status_changed from the webhook). On done it
  * sets deployedIn and, when url is not NULL and the project has none yet, gives the project url
- * (and writes project.url_assigned).
+ * (and writes project.url_assigned). A signed delivery (webhook only; NULL otherwise) is
+ * remembered for the project in the same statement when the row may move to `to` or already is
+ * there; when its id is remembered already (a copy committed first), nothing changes.
  */
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
                                    enum deployment_status to, enum transition_source source,
-                                   const char *url, struct deployment_transition *out);
+                                   const char *url, const struct webhook_delivery *delivery,
+                                   struct deployment_transition *out);
 
 /* db_webhook.c. What the webhook needs before it may change anything. */
 struct webhook_target {
-	const char *app_secret;   /* of the deployment's project: compared, never shown */
+	const char *app_secret;   /* of the deployment's project: compared or a key, never shown */
 	const char *project_name; /* for its URL */
 	const char *project_url;  /* NULL until assigned */
 	struct deployment_row deployment;
+	int64_t now;     /* the database's clock (Unix seconds): the tolerance window's */
+	bool remembered; /* the project remembers the signed delivery's webhook-id */
+	struct deployment_row first; /* then: the deployment it was remembered with, as it is now */
 };
-/* *found is false when the deployment does not exist. */
+/*
+ * *found is false when the deployment does not exist. webhook_id: a signed delivery's, looked
+ * up among the ids its project remembers (NULL for none).
+ */
 enum err db_webhook_get(struct db *db, struct arena *a, int64_t deployment_id,
-                        struct webhook_target *out, bool *found);
+                        const char *webhook_id, struct webhook_target *out, bool *found);
+/*
+ * The deployment a webhook-id is remembered with for the project, read by a new statement (so
+ * it sees a copy of the delivery that committed meanwhile); *found is false when it is not.
+ */
+enum err db_webhook_remembered(struct db *db, struct arena *a, int64_t project_id,
+                               const char *webhook_id, struct deployment_row *out, bool *found);
 
 /* db_stats.c. A user's deployment statistics over their projects (see stats.c). */
 struct user_stats {

@@ -35,6 +35,9 @@ static void project_init(struct app *app)
 {
 	struct project_app *project = (struct project_app *)app;
 	project->public_url_domain = config_str("PUBLIC_URL_DOMAIN", "example.app");
+	/* An unknown mode stops the worker here, so a typo never serves with the wrong one. */
+	project->webhook_auth = (enum webhook_auth)config_choice("WEBHOOK_AUTH", webhook_auth_names,
+	                                                         3, WEBHOOK_AUTH_EITHER);
 }
 
 const struct service panel_service = {

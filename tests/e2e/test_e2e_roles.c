@@ -209,6 +209,12 @@ static void the_project_role_cannot_touch_events(void **state)
 	assert_string_equal(v, "t");
 	value_as(PROJECT, "SELECT count(*) >= 0 FROM deployments", v, sizeof(v));
 	assert_string_equal(v, "t");
+	/* It keeps the webhook's remembered deliveries, collecting the expired ones itself. */
+	value_as(PROJECT,
+	         "WITH d AS (DELETE FROM webhook_deliveries WHERE false RETURNING 1) "
+	         "SELECT count(*) = 0 FROM d",
+	         v, sizeof(v));
+	assert_string_equal(v, "t");
 }
 
 static void the_aggregator_role_cannot_touch_projects_or_deployments(void **state)
@@ -222,6 +228,7 @@ static void the_aggregator_role_cannot_touch_projects_or_deployments(void **stat
 	        "INSERT INTO deployments (project_id) VALUES (1)",
 	        "SELECT count(*) FROM deployment_counts",
 	        "SELECT count(*) FROM deployment_requests", "SELECT count(*) FROM users",
+	        "SELECT count(*) FROM webhook_deliveries",
 	        /* Only the project service enqueues. */
 	        "INSERT INTO event_queue (event_id, name, payload) "
 	        "VALUES (gen_random_uuid(), 'x', '{}')");

@@ -1,6 +1,8 @@
 /* common/config.c: environment lookups with defaults, and the database URLs (owner, services). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "unit.h"
@@ -19,6 +21,55 @@ static void defaults_and_values(void **state)
 	assert_int_equal(config_long("PANEL_TEST_N", 5, 1, 10), 5);
 	setenv("PANEL_TEST_N", "7", 1);
 	assert_int_equal(config_long("PANEL_TEST_N", 5, 1, 10), 7);
+}
+
+static void choices_are_exact(void **state)
+{
+	(void)state;
+	static const char *const modes[] = {"secret", "signed", "either"};
+
+	unsetenv("PANEL_TEST_MODE");
+	assert_int_equal(config_choice("PANEL_TEST_MODE", modes, 3, 2), 2);
+	setenv("PANEL_TEST_MODE", "", 1);
+	assert_int_equal(config_choice("PANEL_TEST_MODE", modes, 3, 2), 2);
+	setenv("PANEL_TEST_MODE", "secret", 1);
+	assert_int_equal(config_choice("PANEL_TEST_MODE", modes, 3, 2), 0);
+	setenv("PANEL_TEST_MODE", "signed", 1);
+	assert_int_equal(config_choice("PANEL_TEST_MODE", modes, 3, 2), 1);
+}
+
+/* Anything else stops the process (exit status 2) with a line naming the choices. */
+static void an_unknown_choice_exits(void **state)
+{
+	(void)state;
+	static const char *const modes[] = {"secret", "signed", "either"};
+	const char *bad[] = {"Signed", "signed ", "both", "secret,signed"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int err[2];
+		assert_int_equal(pipe(err), 0);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			dup2(err[1], 2);
+			setenv("PANEL_TEST_MODE", bad[i], 1);
+			config_choice("PANEL_TEST_MODE", modes, 3, 2);
+			_exit(0);
+		}
+		close(err[1]);
+		char out[1024] = "";
+		ssize_t n, len = 0;
+		while ((n = read(err[0], out + len, sizeof(out) - 1 - (size_t)len)) > 0)
+			len += n;
+		out[len] = '\0';
+		close(err[0]);
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 2);
+		if (!strstr(out, "PANEL_TEST_MODE must be one of secret, signed, either"))
+			fail_msg("'%s': %s", bad[i], out);
+	}
 }
 
 static void database_url_falls_back_to_the_embedded_cluster(void **state)
@@ -57,6 +108,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(defaults_and_values),
+	    cmocka_unit_test(choices_are_exact),
+	    cmocka_unit_test(an_unknown_choice_exits),
 	    cmocka_unit_test(database_url_falls_back_to_the_embedded_cluster),
 	    cmocka_unit_test(a_service_url_is_its_own_or_the_embedded_clusters_as_its_role),
 	};

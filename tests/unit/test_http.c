@@ -17,6 +17,9 @@ static void requests_are_built_from_the_environment(void **state)
 	                     "HTTP_IDEMPOTENCY_KEY=k1",
 	                     "HTTP_IF_NONE_MATCH=\"abc\"",
 	                     "HTTP_X_REQUEST_ID=client-id_1.2",
+	                     "HTTP_WEBHOOK_ID=msg_1",
+	                     "HTTP_WEBHOOK_TIMESTAMP=1700000000",
+	                     "HTTP_WEBHOOK_SIGNATURE=v1,x v1,y",
 	                     NULL};
 
 	http_req_from_env(&req, env, &a);
@@ -29,6 +32,9 @@ static void requests_are_built_from_the_environment(void **state)
 	assert_string_equal(req.idempotency_key, "k1");
 	assert_string_equal(req.if_none_match, "\"abc\"");
 	assert_string_equal(req.request_id, "client-id_1.2");
+	assert_string_equal(req.webhook_id, "msg_1");
+	assert_string_equal(req.webhook_timestamp, "1700000000");
+	assert_string_equal(req.webhook_signature, "v1,x v1,y");
 	arena_free(&a);
 }
 
