@@ -83,11 +83,15 @@ enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct d
 
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
                                    enum deployment_status to, enum transition_source source,
-                                   const char *url, struct deployment_transition *out)
+                                   const char *url, const struct webhook_delivery *delivery,
+                                   struct deployment_transition *out)
 {
 	(void)db, (void)a;
 	fake_db.status = to;
 	fake_db.source = source;
+	fake_db.signed_delivery = delivery != NULL;
+	if (delivery)
+		fake_db.delivery = *delivery;
 	snprintf(fake_db.url_copy, sizeof(fake_db.url_copy), "%s", url ? url : "");
 	fake_db.url = url ? fake_db.url_copy : NULL;
 	*out = fake_db.transition;
@@ -95,12 +99,24 @@ enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
 }
 
 enum err db_webhook_get(struct db *db, struct arena *a, int64_t deployment_id,
-                        struct webhook_target *out, bool *found)
+                        const char *webhook_id, struct webhook_target *out, bool *found)
 {
 	(void)db, (void)a;
+	fake_db.webhook_id = webhook_id;
 	*out = fake_db.target;
 	*found = fake_db.found;
 	return called("db_webhook_get", deployment_id);
+}
+
+enum err db_webhook_remembered(struct db *db, struct arena *a, int64_t project_id,
+                               const char *webhook_id, struct deployment_row *out, bool *found)
+{
+	(void)db, (void)a;
+	fake_db.project_id = project_id;
+	fake_db.webhook_id = webhook_id;
+	*out = fake_db.remembered;
+	*found = fake_db.found_remembered;
+	return called("db_webhook_remembered", project_id);
 }
 
 enum err db_stats_user(struct db *db, int64_t user_id, struct user_stats *out, bool *found)

@@ -22,6 +22,9 @@ struct fake_project_db {
 	struct deployment_page deployments;
 	struct deployment_transition transition;
 	struct webhook_target target;
+	struct deployment_row
+	    remembered; /* what db_webhook_remembered finds, when found_remembered */
+	bool found_remembered;
 	struct user_stats stats;
 
 	/* What the last call was asked. */
@@ -34,6 +37,9 @@ struct fake_project_db {
 	const bool *want;
 	enum deployment_status status;
 	enum transition_source source;
+	const char *webhook_id;           /* of db_webhook_get and db_webhook_remembered */
+	bool signed_delivery;             /* db_deployments_transition got a delivery ... */
+	struct webhook_delivery delivery; /* ... this one */
 };
 extern struct fake_project_db fake_db;
 
