@@ -57,9 +57,16 @@ VACUUM (ANALYZE) deployments, deployment_counts;
 \endif
 
 -- Events as the drain stores them: the payload of deployment_event_payload(), its projectId
--- feeding the generated project_id column that the project filter and the feed use.
+-- feeding the generated project_id column that the project filter and the feed use. Each
+-- lands in its month's partition, made here for the past year (the default partition would
+-- take them otherwise), and the trigger of the events_by_month migration registers its
+-- eventId.
 \if :skip_events
 \else
+\o /dev/null
+SELECT partition_month(p, month_start(now()) - i * interval '1 month')
+FROM unnest(ARRAY['events', 'events_dead']::regclass[]) p, generate_series(0, 13) i;
+\o
 SELECT greatest(:events - (SELECT count(*) FROM events), 0) AS add_events \gset
 INSERT INTO events (event_id, name, payload, enqueued_at, created_at)
 SELECT e.id, e.name,
@@ -79,6 +86,6 @@ CROSS JOIN LATERAL (SELECT now() - interval '365 days'
                            + (i::float8 / greatest(:add_events, 1)) * interval '364 days'
                            AS at) t;
 
-VACUUM (ANALYZE) events, event_counts;
+VACUUM (ANALYZE) events, event_keys, event_counts;
 \endif
 VACUUM (ANALYZE) users, projects;

@@ -1,8 +1,9 @@
 /*
- * panelctl: schema migrations, seeding and webhook signing from the command line. The commands
+ * panelctl: schema migrations, seeding, the events' maintenance and webhook signing from the
+ * command line. The commands
  * are one table: name, arguments, whether it needs the database, what it does and the function
  * that runs it; usage is printed from it, and the arguments are parsed by what it names. The
- * commands themselves live in migrate.c, seed.c and webhook_sign.c.
+ * commands themselves live in migrate.c, seed.c, maintain.c and webhook_sign.c.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,6 +20,8 @@
 struct options {
 	const char *projects, *users;               /* seed files */
 	const char *secret, *id, *timestamp, *body; /* webhook-sign */
+	const char *now;                            /* maintain's clock; NULL for the database's */
+	long retention_days;                        /* maintain: EVENTS_RETENTION_DAYS */
 };
 
 /* The options a command may take (when its usage names them) and where their values go. */
@@ -31,6 +34,7 @@ static const struct {
     {"--secret",    offsetof(struct options, secret)   },
     {"--id",        offsetof(struct options, id)       },
     {"--timestamp", offsetof(struct options, timestamp)},
+    {"--now",       offsetof(struct options, now)      },
 };
 
 static int cmd_migrate(struct db *db, const struct options *o);
@@ -38,9 +42,11 @@ static int cmd_rollback(struct db *db, const struct options *o);
 static int cmd_status(struct db *db, const struct options *o);
 static int cmd_seed(struct db *db, const struct options *o);
 static int cmd_webhook_sign(struct db *db, const struct options *o);
+static int cmd_maintain(struct db *db, const struct options *o);
 
 #define FILES " [--projects FILE] [--users FILE]"
 #define SIGN  " --secret SECRET --id ID [--timestamp T] BODY"
+#define CLOCK " [--now TIMESTAMP]"
 
 /* clang-format off */
 static const struct command {
@@ -57,6 +63,11 @@ static const struct command {
 	                               "(defaults: seeds/*.json)",                 cmd_seed},
 	{"webhook-sign", SIGN,  false, "print the headers of BODY signed as a build system signs "
 	                               "a webhook delivery (timestamp: now)",      cmd_webhook_sign},
+	{"maintain",     CLOCK, true,  "make the events' monthly partitions ahead and drop the "
+	                               "months past\n      EVENTS_RETENTION_DAYS (400), recorded "
+	                               "for the drain's hourly runs; --now sets the\n      clock "
+	                               "(a timestamp Postgres reads, e.g. 2027-01-31T00:00:00Z)",
+	                                                                           cmd_maintain},
 };
 /* clang-format on */
 enum { NCOMMANDS = sizeof(commands) / sizeof(commands[0]) };
@@ -134,6 +145,11 @@ static int cmd_webhook_sign(struct db *db, const struct options *o)
 	return webhook_sign(o->secret, o->id, o->timestamp, o->body);
 }
 
+static int cmd_maintain(struct db *db, const struct options *o)
+{
+	return maintain_run(db, o->now, o->retention_days);
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
@@ -148,6 +164,9 @@ int main(int argc, char **argv)
 		return usage();
 	if (!cmd->database)
 		return cmd->run(NULL, &o);
+	/* Read before connecting: an invalid value stops here with its message. */
+	if (cmd->run == cmd_maintain)
+		o.retention_days = config_long("EVENTS_RETENTION_DAYS", 400, 1, 100000);
 
 	struct db db = {.url = config_database_url(), .app_name = "panelctl"};
 	if (db_connect(&db)) {

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -27,6 +28,12 @@ int seed_run(struct db *db, const char *projects_path, const char *users_path);
  * no database.
  */
 int webhook_sign(const char *secret, const char *id, const char *timestamp, const char *body);
+
+/*
+ * The events' maintenance at the time now (a timestamp Postgres reads; NULL for its clock)
+ * with the given retention, which is recorded for the drain's hourly runs.
+ */
+int maintain_run(struct db *db, const char *now, long retention_days);
 
 /*
  * Parses and validates the text of a users or projects seed file (label names it in messages).
@@ -75,5 +82,14 @@ enum err db_seed_existing_users(struct db *db, const char *ids, json_t *known, c
  */
 enum err db_seed_insert(struct db *db, const char *users, const char *projects, long *nusers,
                         long *nprojects, char *errbuf, size_t size);
+
+/*
+ * db_maintain.c. The events' maintenance at now (NULL: the database's clock) with the
+ * retention given, waiting for a run under way; report is called for each partition it created
+ * ("created", rows moved in from the default partition) or dropped ("dropped", its rows).
+ */
+enum err db_maintain(struct db *db, const char *now, long retention_days,
+                     void (*report)(const char *action, const char *part, int64_t rows),
+                     char *errbuf, size_t size);
 
 #endif

@@ -93,6 +93,7 @@ struct outbox_stats {
 	int64_t drained;   /* events ever moved from the queue into events */
 	int64_t stored;    /* events ever stored, drained or posted */
 	int64_t dead;      /* events parked in events_dead */
+	int64_t expired;   /* events removed by the retention (whole months, see panelctl) */
 };
 enum err db_outbox_stats(struct db *db, struct outbox_stats *out);
 

@@ -2,7 +2,8 @@
  * The drain worker's SQL, and the libpq calls its wait loop needs (the socket to poll and the
  * notifications to read). Queue rows leave event_queue only in the same statement or
  * transaction that stores them in events or events_dead, so a crash at any point loses
- * nothing; events.event_id is unique, so a row can never be stored twice either.
+ * nothing; an event whose eventId a kept event holds is skipped by the insert (the trigger of
+ * the events_by_month migration), so a row can never be stored twice either.
  */
 #include <libpq-fe.h>
 
@@ -27,7 +28,6 @@ static struct db_stmt batch_stmt =
             "stored AS ("
             "    INSERT INTO events (event_id, name, payload, enqueued_at) "
             "    SELECT event_id, name, payload, enqueued_at FROM moved ORDER BY id "
-            "    ON CONFLICT (event_id) DO NOTHING "
             "    RETURNING 1) "
             "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM stored)",
             true);
@@ -52,8 +52,7 @@ static struct db_stmt move_one_stmt =
             "WITH moved AS (DELETE FROM event_queue WHERE id = $1 "
             "               RETURNING event_id, name, payload, enqueued_at) "
             "INSERT INTO events (event_id, name, payload, enqueued_at) "
-            "SELECT event_id, name, payload, enqueued_at FROM moved "
-            "ON CONFLICT (event_id) DO NOTHING",
+            "SELECT event_id, name, payload, enqueued_at FROM moved",
             false);
 
 static struct db_stmt retry_later_stmt =
@@ -63,16 +62,27 @@ static struct db_stmt retry_later_stmt =
             "WHERE id = $1",
             false);
 
-/* A parked row keeps its queue id, so parking it twice is impossible. */
+/* A row is parked by the statement that deletes it from the queue, so at most once. */
 static struct db_stmt park_stmt =
     DB_STMT("drain_park",
             "WITH gone AS (DELETE FROM event_queue WHERE id = $1 "
             "              RETURNING id, event_id, name, payload, enqueued_at, attempts) "
             "INSERT INTO events_dead (queue_id, event_id, name, payload, enqueued_at, attempts, "
             "                         last_error) "
-            "SELECT id, event_id, name, payload, enqueued_at, attempts + 1, $2 FROM gone "
-            "ON CONFLICT (queue_id) DO NOTHING",
+            "SELECT id, event_id, name, payload, enqueued_at, attempts + 1, $2 FROM gone",
             false);
+
+/*
+ * The events' maintenance (partitions ahead, expired ones dropped with their share of the
+ * counters), run as the owner by a function the aggregator's role may only call: the database's
+ * clock and the retention panelctl recorded. A run that finds another running returns 'busy'.
+ * Dropping a month of events takes longer than the role's statement_timeout allows a request.
+ */
+static struct db_stmt maintain_timeout_stmt =
+    DB_STMT("drain_maintain_timeout", "SET LOCAL statement_timeout = '10min'", false);
+static struct db_stmt maintain_stmt = DB_STMT(
+    "drain_maintain",
+    "SELECT action, coalesce(part, ''), coalesce(events, 0) FROM events_maintain_now()", false);
 
 enum err db_drain_listen(struct db *db)
 {
@@ -159,6 +169,32 @@ enum err db_drain_park(struct db *db, int64_t id, const char *error)
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, id), error};
 	return db_run(db, &park_stmt, 2, params, NULL);
+}
+
+enum err db_drain_maintain(struct db *db, void (*report)(const char *, const char *, int64_t))
+{
+	PGresult *res = NULL;
+	enum err rc = db_drain_begin(db);
+	unsigned gen = db->gen;
+
+	if (!rc)
+		rc = db_run(db, &maintain_timeout_stmt, 0, NULL, NULL);
+	if (!rc)
+		rc = db_exec(db, &maintain_stmt, 0, NULL, &res, NULL);
+	if (!rc)
+		rc = db_drain_commit(db);
+	/* A reconnection on the way would have run the rest outside the transaction. */
+	if (!rc && db->gen != gen)
+		rc = ERR_UNAVAILABLE;
+	if (rc) {
+		PQclear(res);
+		db_drain_rollback(db);
+		return rc;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		report(db_str(res, i, 0), db_str(res, i, 1), db_int64(res, i, 2));
+	PQclear(res);
+	return ERR_OK;
 }
 
 enum err db_drain_commit(struct db *db)

@@ -2,7 +2,8 @@
  * The SQL of events. Lists read their total from the event_counts counters in the same
  * statement as the page (an exact count(*) only under a time window, which no counter covers),
  * and every filter shape has its own statement, served by an index of
- * migrations/0002_events.up.sql.
+ * the events_by_month migration (one per monthly partition: a page merges the
+ * partitions' index scans, newest first).
  */
 #include "aggregator.h"
 #include "db_query.h"
@@ -68,22 +69,25 @@ static struct db_stmt get_stmt =
 
 /*
  * $4 is the whole request body: Postgres takes its "payload" member itself, so the stored
- * payload is exactly what was sent (jansson would turn every number into a double). Any unique
- * key taken (event_id, idempotency_key) makes it a retry, resolved by existing_stmt.
+ * payload is exactly what was sent (jansson would turn every number into a double). An
+ * eventId or Idempotency-Key that a kept event holds makes the insert skip the row (the
+ * trigger of the events_by_month migration, waiting like a unique index for a
+ * concurrent holder to finish): it is a retry, resolved by existing_stmt.
  * Not retry_safe: without a key, running it twice would store the event twice.
  */
 static struct db_stmt insert_stmt =
     DB_STMT("events_insert",
             "INSERT INTO events AS e (event_id, idempotency_key, name, payload) "
             "VALUES ($1::uuid, $2::text, $3::text, ($4::jsonb -> 'payload')) "
-            "ON CONFLICT DO NOTHING "
             "RETURNING true, " EVENT_COLUMNS,
             false);
 
+/* The events holding the keys, each found in its own partition by its key's row. */
 static struct db_stmt existing_stmt =
     DB_STMT("events_existing",
             "SELECT e.name = $3::text AND e.payload = ($4::jsonb -> 'payload'), " EVENT_COLUMNS " "
-            "FROM events e WHERE e.event_id = $1::uuid OR e.idempotency_key = $2::text "
+            "FROM event_keys k JOIN events e ON e.id = k.id AND e.created_at = k.created_at "
+            "WHERE k.event_id = $1::uuid OR k.idempotency_key = $2::text "
             "ORDER BY e.id",
             true);
 

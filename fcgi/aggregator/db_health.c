@@ -1,20 +1,23 @@
 /*
  * The SQL of the aggregator's health and metrics answers: the outbox's depth and age, and the
- * event counters kept by the triggers of migrations 0004 and 0006.
+ * event counters kept by the triggers of migrations 0004 and 0006 and by the retention of
+ * migration events_by_month (project_id -2: the events it removed, so that "stored" stays a counter).
  */
 #include "aggregator.h"
 #include "db_query.h"
 
-static struct db_stmt outbox_stats_stmt = DB_STMT(
-    "outbox_stats",
-    "SELECT q.depth, q.age, "
-    "       (SELECT coalesce(sum(n), 0) FROM event_counts WHERE project_id = -1), "
-    "       (SELECT coalesce(sum(n), 0) FROM event_counts WHERE project_id = 0 AND name = ''), "
-    "       (SELECT count(*) FROM events_dead) "
-    "FROM (SELECT count(*) AS depth, "
-    "             coalesce(extract(epoch FROM now() - min(enqueued_at)), 0) AS age "
-    "      FROM event_queue) q",
-    true);
+static struct db_stmt outbox_stats_stmt =
+    DB_STMT("outbox_stats",
+            "SELECT q.depth, q.age, "
+            "       (SELECT coalesce(sum(n), 0) FROM event_counts WHERE project_id = -1), "
+            "       (SELECT coalesce(sum(n), 0) FROM event_counts "
+            "        WHERE project_id IN (0, -2) AND name = ''), "
+            "       (SELECT count(*) FROM events_dead), "
+            "       (SELECT coalesce(sum(n), 0) FROM event_counts WHERE project_id = -2) "
+            "FROM (SELECT count(*) AS depth, "
+            "             coalesce(extract(epoch FROM now() - min(enqueued_at)), 0) AS age "
+            "      FROM event_queue) q",
+            true);
 
 enum err db_outbox_stats(struct db *db, struct outbox_stats *out)
 {
@@ -28,6 +31,7 @@ enum err db_outbox_stats(struct db *db, struct outbox_stats *out)
 	out->drained = db_int64(res, 0, 2);
 	out->stored = db_int64(res, 0, 3);
 	out->dead = db_int64(res, 0, 4);
+	out->expired = db_int64(res, 0, 5);
 	db_result_free(res);
 	return ERR_OK;
 }

@@ -3,7 +3,8 @@
  * one statement each; falls back to row by row when a batch is refused, so a row that can never
  * be stored is retried with backoff and then parked in events_dead without holding back the
  * rest. Wakes on NOTIFY event_queue and polls at least every DRAIN_POLL_MS, reconnects by itself,
- * and stops on SIGTERM or SIGINT between statements. Its SQL is in db_drain.c.
+ * runs the events' maintenance at start-up and every DRAIN_MAINTAIN_SECONDS, and stops on
+ * SIGTERM or SIGINT between statements. Its SQL is in db_drain.c.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -26,7 +28,42 @@ struct drain {
 	unsigned listen_gen;    /* db.gen of the connection that ran LISTEN; 0 for none */
 	long failures;          /* consecutive failures, for the pause before the next try */
 	struct drain_row *rows; /* the fallback's claim: cfg.batch_size rows */
+	time_t maintain_at;     /* CLOCK_MONOTONIC seconds of the next maintenance; 0: at once */
 };
+
+static time_t monotonic_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec;
+}
+
+static void report_maintenance(const char *action, const char *part, int64_t rows)
+{
+	if (strcmp(action, "busy") == 0)
+		log_debug("events maintenance: another run is under way");
+	else if (strcmp(action, "dropped") == 0)
+		log_info("events maintenance: dropped %s (%lld rows past the retention)", part,
+		         (long long)rows);
+	else
+		log_info("events maintenance: %s %s (%lld rows moved in)", action, part,
+		         (long long)rows);
+}
+
+/* Runs the events' maintenance when it is due (see drain_config.maintain_s). */
+static void maintain_when_due(struct drain *d)
+{
+	time_t now = monotonic_s();
+
+	if (d->maintain_at && now < d->maintain_at)
+		return;
+	enum err rc = db_drain_maintain(&d->db, report_maintenance);
+	if (rc)
+		log_warn("events maintenance failed; trying again in %ld s",
+		         drain_maintain_delay_s(&d->cfg, false));
+	d->maintain_at = now + drain_maintain_delay_s(&d->cfg, rc == ERR_OK);
+}
 
 static bool stop_requested(struct drain *d)
 {
@@ -171,6 +208,7 @@ static void drain_run(struct drain *d)
 			pause_after_failure(d);
 			continue;
 		}
+		maintain_when_due(d);
 		enum err rc = db_drain_batch(&d->db, d->cfg.batch_size, &moved, &stored, sqlstate);
 		if (rc == ERR_UNAVAILABLE) {
 			pause_after_failure(d);
@@ -224,9 +262,9 @@ int main(void)
 	d.db.role = "panel_aggregator";
 	d.db.app_name = "aggregator-drain";
 	d.rows = xcalloc((size_t)d.cfg.batch_size, sizeof(*d.rows));
-	log_info(
-	    "draining event_queue: batches of %ld, %ld attempts per event, polling every %ld ms",
-	    d.cfg.batch_size, d.cfg.max_attempts, d.cfg.poll_ms);
+	log_info("draining event_queue: batches of %ld, %ld attempts per event, polling every %ld "
+	         "ms, events maintenance every %ld s",
+	         d.cfg.batch_size, d.cfg.max_attempts, d.cfg.poll_ms, d.cfg.maintain_s);
 
 	drain_run(&d);
 

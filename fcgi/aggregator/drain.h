@@ -26,6 +26,12 @@ struct drain_config {
 	 * for this poll; an empty claim costs one index probe.
 	 */
 	long poll_ms;
+	/*
+	 * DRAIN_MAINTAIN_SECONDS [3600]: how often the worker runs the events' maintenance
+	 * (partitions ahead, expired months dropped); at start-up too. Runs of all drains are
+	 * serialized by the database, so with several drains it runs more often, never at once.
+	 */
+	long maintain_s;
 };
 
 /* Fills cfg from the environment; exits with a log line on an invalid value. */
@@ -49,6 +55,12 @@ bool drain_row_fault(const char *sqlstate);
 
 /* The pause before reconnection attempt `failures` (1 or more): 100 ms doubling to 2 s. */
 long drain_retry_delay_ms(long failures);
+
+/*
+ * Seconds until the next maintenance after one that succeeded (or found another under way):
+ * maintain_s; after one that failed: a minute, or maintain_s when that is shorter.
+ */
+long drain_maintain_delay_s(const struct drain_config *cfg, bool succeeded);
 
 /*
  * Writes the error kept in event_queue.last_error and events_dead.last_error: the SQLSTATE
@@ -88,6 +100,13 @@ enum err db_drain_move_one(struct db *db, int64_t id, char sqlstate[6], char *er
 enum err db_drain_retry_later(struct db *db, int64_t id, const char *error, long delay_ms);
 enum err db_drain_park(struct db *db, int64_t id, const char *error);
 enum err db_drain_commit(struct db *db);
+/*
+ * The events' maintenance in a transaction of its own (events_maintain_now(), with a longer
+ * statement_timeout); report is called for each thing it did: its action ("created",
+ * "dropped" or "busy"), the partition ("" for none) and the rows concerned.
+ */
+enum err db_drain_maintain(struct db *db,
+                           void (*report)(const char *action, const char *part, int64_t rows));
 /* Rolls back whatever transaction is open; harmless when none is. */
 void db_drain_rollback(struct db *db);
 

@@ -17,6 +17,7 @@ void drain_config_load(struct drain_config *cfg)
 	cfg->backoff_max_ms = config_long("DRAIN_BACKOFF_MAX_MS", 300000, 1, 86400000);
 	/* The contract's promise: a lost notification delays nothing by more than a second. */
 	cfg->poll_ms = config_long("DRAIN_POLL_MS", 50, 10, 1000);
+	cfg->maintain_s = config_long("DRAIN_MAINTAIN_SECONDS", 3600, 1, 86400);
 	if (cfg->backoff_max_ms < cfg->backoff_base_ms)
 		cfg->backoff_max_ms = cfg->backoff_base_ms;
 }
@@ -48,6 +49,11 @@ long drain_retry_delay_ms(long failures)
 	for (long i = 1; i < failures && delay < 2000; i++)
 		delay *= 2;
 	return delay < 2000 ? delay : 2000;
+}
+
+long drain_maintain_delay_s(const struct drain_config *cfg, bool succeeded)
+{
+	return succeeded || cfg->maintain_s < 60 ? cfg->maintain_s : 60;
 }
 
 void drain_error_text(const char *sqlstate, const char *message, char *out, size_t size)

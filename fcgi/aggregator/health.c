@@ -35,6 +35,9 @@ enum err aggregator_metrics(struct app *app, struct buf *out)
 	                     (double)st.drained);
 	metrics_render_value(out, "panel_events_stored_total", "counter",
 	                     "Events stored, drained or posted to /events.", (double)st.stored);
+	metrics_render_value(out, "panel_events_expired_total", "counter",
+	                     "Events removed by the retention, a month at a time.",
+	                     (double)st.expired);
 	metrics_render_value(out, "panel_events_dead_letters", "gauge",
 	                     "Events parked in events_dead after failing every attempt.",
 	                     (double)st.dead);

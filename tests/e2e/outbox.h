@@ -46,6 +46,49 @@ static inline void enqueue(const char *name, int n)
 	    name, n, name);
 }
 
+/*
+ * Stores n events named name as the drain would have at the time at (SQL), recorded under
+ * name like enqueued ones, so that the same eventIds can be enqueued again (requeue()).
+ */
+static inline void store_before(const char *name, int n, const char *at)
+{
+	sql_exec("WITH e AS (INSERT INTO events (event_id, name, payload, enqueued_at, created_at) "
+	         "           SELECT u, '%s', jsonb_build_object('eventId', u, 'seq', i), "
+	         "                  (%s) + i * interval '1 ms', (%s) + i * interval '1 ms' "
+	         "           FROM (SELECT gen_random_uuid() AS u, i "
+	         "                 FROM generate_series(1, %d) i) s "
+	         "           RETURNING event_id) "
+	         "INSERT INTO e2e_enqueued (tag, event_id) SELECT '%s', event_id FROM e",
+	         name, at, at, n, name);
+}
+
+/* Enqueues again n of the events store_before() stored under name, from the offset-th. */
+static inline void requeue(const char *name, int offset, int n)
+{
+	sql_exec("INSERT INTO event_queue (event_id, name, payload) "
+	         "SELECT event_id, name, payload FROM events WHERE name = '%s' "
+	         "ORDER BY event_id OFFSET %d LIMIT %d",
+	         name, offset, n);
+}
+
+/*
+ * Asserts that the events store_before() stored under name are each there once, still the
+ * ones stored before (created_at < before), with nothing left queued or parked; returns
+ * how many there are.
+ */
+static inline int64_t assert_stored_before_only(const char *name, const char *before)
+{
+	int64_t stored = sql_int("SELECT count(*) FROM e2e_enqueued WHERE tag = '%s'", name);
+	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE name = '%s'", name), stored);
+	assert_int_equal(sql_int("SELECT count(DISTINCT event_id) FROM events WHERE name = '%s' "
+	                         "AND created_at < %s",
+	                         name, before),
+	                 stored);
+	assert_int_equal(sql_int("SELECT count(*) FROM event_queue WHERE name = '%s'", name), 0);
+	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE name = '%s'", name), 0);
+	return stored;
+}
+
 static inline int64_t stored_count(const char *name)
 {
 	return sql_int("SELECT count(*) FROM events WHERE name = '%s'", name);

@@ -1,6 +1,7 @@
 /*
  * Fault tests of the drain worker and the aggregator's FastCGI workers: SIGKILL storms on the
- * drain workers while events are enqueued, a Postgres restart in the middle of a drain, a
+ * drain workers while events are enqueued (new ones, and again ones kept in an older month's
+ * partition, which must not be stored twice), a Postgres restart in the middle of a drain, a
  * Postgres outage seen by the FastCGI workers (a clean 503, then 200 once it is back), and
  * SIGTERM in the middle of a drain (exit 0). After each, every enqueued event is in events
  * exactly once. The suite runs from the repository root (tests/e2e/run), so scripts/ is at hand.
@@ -73,18 +74,27 @@ static void concurrent_creates_succeed(void)
 /*
  * 10,000 events enqueued in 25 small transactions at random intervals and one of 5,000, while
  * the drain workers are killed with SIGKILL at random moments, at least twelve times in all
- * (each comes back a second later through scripts/supervise).
+ * (each comes back a second later through scripts/supervise). With them, 2,000 events that
+ * were stored 45 days ago (another month's partition than the one new events go to) are
+ * enqueued again, as a producer retrying would: their eventIds are kept, so none is stored
+ * twice (the events_by_month migration: event_keys).
  */
 static void sigkill_storm_loses_and_duplicates_nothing(void **state)
 {
 	(void)state;
-	const char *name = unique("storm");
+	const char *name = unique("storm"), *again = unique("stored-before");
 	unsigned seed = (unsigned)getpid() ^ (unsigned)time(NULL);
 	int kills = 0, tries = 0;
 
+	assert_int_equal(shell("t=$(psql -qAtX \"$DATABASE_URL\" -c \"SELECT now() - interval "
+	                       "'45 days'\") && \"$PANEL_BIN_DIR\"/panelctl maintain --now \"$t\" "
+	                       ">/dev/null"),
+	                 0);
+	store_before(again, 2000, "now() - interval '45 days'");
 	wait_for_drains();
 	for (int chunk = 0; chunk < 25; chunk++) {
 		enqueue(name, 200);
+		requeue(again, chunk * 80, 80);
 		usleep(1000 * (20 + rand_r(&seed) % 150));
 		if (rand_r(&seed) % 2 && signal_drain(1 + (int)(rand_r(&seed) % 2), "KILL"))
 			kills++;
@@ -102,6 +112,8 @@ static void sigkill_storm_loses_and_duplicates_nothing(void **state)
 
 	assert_true(all_drained(name, OUTBOX_LONG_DEADLINE_MS));
 	assert_int_equal(assert_exactly_once(name), 10000);
+	assert_true(all_drained(again, OUTBOX_LONG_DEADLINE_MS));
+	assert_int_equal(assert_stored_before_only(again, "now() - interval '40 days'"), 2000);
 	assert_true(drain_log_count("aggregator-drain exited with status 137") >= 12);
 	wait_for_drains();
 }

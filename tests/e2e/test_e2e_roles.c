@@ -200,7 +200,8 @@ static void the_project_role_cannot_touch_events(void **state)
 	        "DELETE FROM events", "SELECT count(*) FROM events_dead",
 	        "INSERT INTO events_dead (queue_id, event_id, name, payload, enqueued_at, "
 	        "attempts, last_error) VALUES (1, gen_random_uuid(), 'x', '{}', now(), 1, 'x')",
-	        "SELECT count(*) FROM event_counts",
+	        "SELECT count(*) FROM event_counts", "SELECT count(*) FROM event_keys",
+	        "SELECT * FROM events_maintain_now()",
 	        /* It only writes to the outbox: it can neither read nor take rows out of it. */
 	        "SELECT count(*) FROM event_queue", "DELETE FROM event_queue");
 	/* The control: the role works, it is the privilege that is missing. */
@@ -237,6 +238,27 @@ static void the_aggregator_role_cannot_touch_projects_or_deployments(void **stat
 	assert_string_equal(v, "t");
 	value_as(AGGREGATOR, "SELECT count(*) >= 0 FROM event_queue", v, sizeof(v));
 	assert_string_equal(v, "t");
+}
+
+/*
+ * The events' partitions are the owner's: the aggregator's role runs their maintenance through
+ * the one function it may execute (the database's clock, the recorded retention), and can do
+ * nothing else of it: not the inner functions, nor drop, detach, delete or read a partition.
+ */
+static void the_aggregator_role_may_only_run_the_events_maintenance(void **state)
+{
+	(void)state;
+	char v[64];
+
+	value_as(AGGREGATOR, "SELECT count(*) >= 0 FROM events_maintain_now()", v, sizeof(v));
+	assert_string_equal(v, "t");
+	REFUSED(AGGREGATOR, "SELECT * FROM events_maintain(now(), 1, false)",
+	        "SELECT * FROM events_partition_forget('events_default')",
+	        "SELECT partition_month('events', now() + interval '5 years')",
+	        "DROP TABLE events_default", "ALTER TABLE events DETACH PARTITION events_default",
+	        "DELETE FROM events", "UPDATE events SET name = name WHERE false",
+	        "DELETE FROM event_keys", "UPDATE events_retention SET days = 1",
+	        "SELECT count(*) FROM events_default");
 }
 
 /* Neither role changes the schema: no table, schema, function, index or truncation. */
@@ -406,6 +428,7 @@ int main(void)
 	    cmocka_unit_test(no_way_to_the_owners_rights),
 	    cmocka_unit_test(the_project_role_cannot_touch_events),
 	    cmocka_unit_test(the_aggregator_role_cannot_touch_projects_or_deployments),
+	    cmocka_unit_test(the_aggregator_role_may_only_run_the_events_maintenance),
 	    cmocka_unit_test(neither_role_can_change_the_schema),
 	    cmocka_unit_test(the_timeouts_apply_at_login),
 	    cmocka_unit_test(a_service_refuses_to_log_in_as_the_owner),

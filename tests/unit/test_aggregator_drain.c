@@ -8,9 +8,9 @@
 #include "drain.h"
 #include "unit.h"
 
-static const char *const drain_vars[] = {"DRAIN_BATCH_SIZE", "DRAIN_MAX_ATTEMPTS",
+static const char *const drain_vars[] = {"DRAIN_BATCH_SIZE",      "DRAIN_MAX_ATTEMPTS",
                                          "DRAIN_BACKOFF_BASE_MS", "DRAIN_BACKOFF_MAX_MS",
-                                         "DRAIN_POLL_MS"};
+                                         "DRAIN_POLL_MS",         "DRAIN_MAINTAIN_SECONDS"};
 
 static void clear_env(void)
 {
@@ -30,18 +30,21 @@ static void defaults_and_environment(void **state)
 	assert_int_equal(cfg.backoff_base_ms, 1000);
 	assert_int_equal(cfg.backoff_max_ms, 300000);
 	assert_int_equal(cfg.poll_ms, 50);
+	assert_int_equal(cfg.maintain_s, 3600);
 
 	setenv("DRAIN_BATCH_SIZE", "250", 1);
 	setenv("DRAIN_MAX_ATTEMPTS", "3", 1);
 	setenv("DRAIN_BACKOFF_BASE_MS", "50", 1);
 	setenv("DRAIN_BACKOFF_MAX_MS", "20", 1); /* below the base: the base is the cap */
 	setenv("DRAIN_POLL_MS", "200", 1);
+	setenv("DRAIN_MAINTAIN_SECONDS", "5", 1);
 	drain_config_load(&cfg);
 	assert_int_equal(cfg.batch_size, 250);
 	assert_int_equal(cfg.max_attempts, 3);
 	assert_int_equal(cfg.backoff_base_ms, 50);
 	assert_int_equal(cfg.backoff_max_ms, 50);
 	assert_int_equal(cfg.poll_ms, 200);
+	assert_int_equal(cfg.maintain_s, 5);
 	clear_env();
 }
 
@@ -105,6 +108,18 @@ static void reconnection_pauses_are_short_and_bounded(void **state)
 	assert_int_equal(drain_retry_delay_ms(1000000), 2000);
 }
 
+static void a_failed_maintenance_is_tried_again_within_a_minute(void **state)
+{
+	(void)state;
+	struct drain_config cfg = {.maintain_s = 3600};
+
+	assert_int_equal(drain_maintain_delay_s(&cfg, true), 3600);
+	assert_int_equal(drain_maintain_delay_s(&cfg, false), 60);
+	cfg.maintain_s = 5;
+	assert_int_equal(drain_maintain_delay_s(&cfg, true), 5);
+	assert_int_equal(drain_maintain_delay_s(&cfg, false), 5);
+}
+
 static void the_kept_error_is_one_line_with_its_sqlstate(void **state)
 {
 	(void)state;
@@ -137,6 +152,7 @@ int main(void)
 	    cmocka_unit_test(a_row_is_parked_after_its_last_attempt),
 	    cmocka_unit_test(only_data_errors_are_a_rows_fault),
 	    cmocka_unit_test(reconnection_pauses_are_short_and_bounded),
+	    cmocka_unit_test(a_failed_maintenance_is_tried_again_within_a_minute),
 	    cmocka_unit_test(the_kept_error_is_one_line_with_its_sqlstate),
 	};
 	return cmocka_run_group_tests_name("aggregator drain policy", tests, NULL, NULL);
