@@ -15,8 +15,10 @@ static int buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 
-	if (b->max && b->len + extra > b->max)
+	if (b->max && b->len + extra > b->max) {
+		b->failed = true;
 		return -1;
+	}
 	if (need <= b->cap)
 		return 0;
 	size_t cap = b->cap ? b->cap : 256;
@@ -51,8 +53,10 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->failed = true;
 		return -1;
+	}
 	if ((size_t)n < sizeof(small))
 		return buf_append(b, small, (size_t)n);
 
@@ -104,6 +108,7 @@ int buf_read_file(struct buf *b, const char *path)
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->failed = false;
 	if (b->data)
 		b->data[0] = '\0';
 }
@@ -113,4 +118,5 @@ void buf_free(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = false;
 }

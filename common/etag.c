@@ -36,14 +36,14 @@ bool etag_matches(const char *if_none_match, const char *etag)
 	return false;
 }
 
-void etag_apply(const struct req *req, struct resp *resp)
+int etag_apply(const struct req *req, struct resp *resp)
 {
 	static const char hex[] = "0123456789abcdef";
 	XXH128_canonical_t canonical;
 	char etag[2 * sizeof(canonical.digest) + 3];
 
 	if (strcmp(req->method, "GET") != 0 || resp->status != 200)
-		return;
+		return 0;
 	/* The headers and the media type seed the hash of the body: all three are covered. */
 	const char *ctype = resp->content_type ? resp->content_type : "";
 	XXH64_hash_t seed =
@@ -60,9 +60,11 @@ void etag_apply(const struct req *req, struct resp *resp)
 	etag[sizeof(etag) - 2] = '"';
 	etag[sizeof(etag) - 1] = '\0';
 
-	buf_printf(&resp->headers, "ETag: %s\r\nCache-Control: no-cache\r\n", etag);
+	if (buf_printf(&resp->headers, "ETag: %s\r\nCache-Control: no-cache\r\n", etag))
+		return -1;
 	if (etag_matches(req->if_none_match, etag)) {
 		resp->status = 304;
 		buf_reset(&resp->body);
 	}
+	return 0;
 }

@@ -14,9 +14,9 @@ struct resp;
  * Makes a GET answer conditional: a 200 gets a strong ETag derived from every byte that can
  * differ (its extra headers, such as Link and X-Total-Count, its media type and its body), and
  * becomes a 304 without a body when req's If-None-Match names that tag. Other answers are left
- * alone.
+ * alone. Returns -1 (the answer unchanged) when the tag does not fit its headers.
  */
-void etag_apply(const struct req *req, struct resp *resp);
+int etag_apply(const struct req *req, struct resp *resp);
 
 /* True when an If-None-Match value ("*", or a list of tags, weak or not) names etag. */
 bool etag_matches(const char *if_none_match, const char *etag);

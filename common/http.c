@@ -207,7 +207,9 @@ int http_serve(struct app *app)
 			resp_render_error(&resp, rc);
 		else
 			route_dispatch(svc->routes, svc->nroutes, &req, &resp);
-		etag_apply(&req, &resp);
+		if (etag_apply(&req, &resp))
+			resp_render_error(&resp, resp_error(&resp, ERR_INTERNAL,
+			                                    "the ETag does not fit the answer"));
 		send_response(&fr, &req, &resp, &head);
 		metrics_observe(req.route, resp.status, seconds_since(&started));
 		log_debug("%s %s -> %d", req.head ? "HEAD" : req.method, req.path, resp.status);

@@ -170,20 +170,29 @@ static int cursor_links(struct buf *b, const struct req *req, const struct page_
 	return rc | buf_puts(b, ">; rel=\"next\"");
 }
 
+/* Room an answer keeps beside its Link: X-Total-Count, ETag and Cache-Control. */
+enum { PAGE_LINK_MAX = RESP_HEADERS_MAX - 1024 };
+
 enum err page_headers(const struct req *req, const struct page_query *q, size_t rows,
                       const int64_t *last_key, int64_t total, struct resp *resp)
 {
-	struct buf link = BUF_INIT(RESP_HEADERS_MAX);
+	struct buf link = BUF_INIT(PAGE_LINK_MAX);
 	int rc;
 
 	if (!q->cursor.used)
 		rc = number_links(&link, req, q->number, total);
 	else /* A full page may have more after it; a shorter one ends the walk. */
 		rc = cursor_links(&link, req, &q->cursor, rows == PAGE_SIZE ? last_key : NULL);
-	rc = rc || buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
-	                      (long long)total);
+	if (rc) {
+		buf_free(&link);
+		return resp_error(resp, ERR_BAD_REQUEST,
+		                  "the query is too long to repeat in the answer's Link header (at "
+		                  "most %d bytes); shorten its filters",
+		                  PAGE_LINK_MAX);
+	}
+	rc = buf_printf(&resp->headers, "Link: %s\r\nX-Total-Count: %lld\r\n", link.data,
+	                (long long)total);
 	buf_free(&link);
-	if (rc)
-		return resp_error(resp, ERR_INTERNAL, "the list's Link header is too long");
-	return ERR_OK;
+	return rc ? resp_error(resp, ERR_INTERNAL, "the list's headers do not fit the answer")
+	          : ERR_OK;
 }

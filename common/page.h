@@ -75,8 +75,8 @@ enum err page_filter_id(const struct req *req, const char *name, int64_t *id, bo
  * page number: first and last always, prev and next where they exist. By cursor: first (an
  * empty cursor) always, and next, carrying last_key (the cursor keys of the page's last row),
  * when the page has all PAGE_SIZE rows; no prev or last, as a keyset walk only goes forward.
- * Every other query parameter is kept, in order. ERR_INTERNAL in resp when the headers do not
- * fit the answer.
+ * Every other query parameter is kept, in order. 400 in resp when a query is so long that its
+ * links, which repeat it, cannot be sent (lighttpd takes 64 KiB of headers from a worker).
  */
 enum err page_headers(const struct req *req, const struct page_query *q, size_t rows,
                       const int64_t *last_key, int64_t total, struct resp *resp);

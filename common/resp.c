@@ -9,15 +9,19 @@
 
 #include "parse.h"
 
-void resp_header(struct resp *resp, const char *name, const char *fmt, ...)
+enum err resp_header(struct resp *resp, const char *name, const char *fmt, ...)
 {
 	char value[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(value, sizeof(value), fmt, ap);
+	int n = vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
-	buf_printf(&resp->headers, "%s: %s\r\n", name, value);
+	if (n < 0 || (size_t)n >= sizeof(value) ||
+	    buf_printf(&resp->headers, "%s: %s\r\n", name, value))
+		return resp_error(resp, ERR_INTERNAL, "the %s header does not fit the answer",
+		                  name);
+	return ERR_OK;
 }
 
 static int dump_to_buf(const char *data, size_t size, void *b)
@@ -27,6 +31,8 @@ static int dump_to_buf(const char *data, size_t size, void *b)
 
 enum err resp_json(struct resp *resp, int status, json_t *body)
 {
+	if (!body)
+		return resp_error(resp, ERR_INTERNAL, "could not build the answer");
 	int rc = json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(body);
 	if (rc)
@@ -58,6 +64,9 @@ enum err resp_error(struct resp *resp, enum err e, const char *fmt, ...)
 
 void resp_render_error(struct resp *resp, enum err e)
 {
+	/* Headers that did not all fit are dropped rather than sent in part. */
+	if (resp->headers.failed)
+		buf_reset(&resp->headers);
 	json_t *body = json_pack("{s:s, s:s}", "name", err_name(e), "message",
 	                         resp->message[0] ? resp->message : err_default_message(e));
 	buf_reset(&resp->body);

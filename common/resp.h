@@ -19,21 +19,33 @@ struct resp {
 	char message[512]; /* the message of an error answer */
 };
 
-/* The caps of a worker's answer: extra headers, and the body. */
-enum { RESP_HEADERS_MAX = 64 * 1024, RESP_BODY_MAX = 16 * 1024 * 1024 };
+/*
+ * The caps of a worker's answer. lighttpd takes at most 64 KiB of headers from a worker
+ * (its MAX_HTTP_RESPONSE_FIELD_SIZE, else 502), and http.c adds up to 1 KiB of its own (Status,
+ * X-Request-Id, Content-Type, Content-Length). An answer that does not fit is a 500
+ * (route_dispatch), never a truncated one.
+ */
+enum { RESP_HEADERS_MAX = 63 * 1024, RESP_BODY_MAX = 16 * 1024 * 1024 };
 #define RESP_INIT                                                                                  \
 	{                                                                                          \
 		.headers = BUF_INIT(RESP_HEADERS_MAX), .body = BUF_INIT(RESP_BODY_MAX)             \
 	}
 
-/* Adds a header line "name: value" formatted from fmt. */
-void resp_header(struct resp *resp, const char *name, const char *fmt, ...)
+/*
+ * Adds a header line "name: value" formatted from fmt; ERR_INTERNAL (with its message) when it
+ * does not fit the answer's headers.
+ */
+enum err resp_header(struct resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Renders body as the JSON answer with the given status; steals the reference to body. */
+/*
+ * Renders body as the JSON answer with the given status; steals the reference to body. A body
+ * that could not be built (NULL) or rendered is ERR_INTERNAL, never a partial answer.
+ */
 enum err resp_json(struct resp *resp, int status, json_t *body);
 
-/* Answers data (copied) with the given status and media type (a static string). */
+/* Answers data (copied) with the given status and media type (a static string); ERR_INTERNAL
+ * when it does not fit the answer. */
 enum err resp_text(struct resp *resp, int status, const char *content_type, const char *data,
                    size_t len);
 

@@ -164,10 +164,11 @@ static const struct route *find_route(const struct route *routes, size_t n, stru
 		*rc = resp_error(resp, ERR_BAD_REQUEST, "%.*s id must be a positive integer",
 		                 (int)bad_len, bad_name);
 	} else if (shape_matched) {
-		resp_header(resp, "Allow", "%s", allow);
-		*rc = resp_error(resp, ERR_METHOD_NOT_ALLOWED,
-		                 "%s is not allowed on %s (allowed: %s)",
-		                 req->head ? "HEAD" : req->method, req->path, allow);
+		*rc = resp_header(resp, "Allow", "%s", allow);
+		if (!*rc)
+			*rc = resp_error(resp, ERR_METHOD_NOT_ALLOWED,
+			                 "%s is not allowed on %s (allowed: %s)",
+			                 req->head ? "HEAD" : req->method, req->path, allow);
 	} else {
 		*rc = resp_error(resp, ERR_NOT_FOUND, "no resource at %.200s", req->path);
 	}
@@ -182,6 +183,9 @@ enum err route_dispatch(const struct route *routes, size_t n, struct req *req, s
 	req->route = r;
 	if (r && !(rc = check_query(r, req, resp)) && !(rc = check_body(r, req, resp)))
 		rc = r->handler(req, resp);
+	/* Whatever a handler missed: an answer that did not fit is never sent truncated. */
+	if (!rc && (resp->body.failed || resp->headers.failed))
+		rc = resp_error(resp, ERR_INTERNAL, "the answer does not fit its buffers");
 	if (rc) {
 		if (rc == ERR_INTERNAL || rc == ERR_UNAVAILABLE)
 			log_error("%s %s: %s", req->method, req->path, resp->message);

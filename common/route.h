@@ -37,7 +37,8 @@ struct route {
 
 /*
  * Finds the route for req, checks what the table promises and runs its handler. Always leaves a
- * complete answer in resp (an error answer included) and returns its outcome.
+ * complete answer in resp (an error answer included) and returns its outcome: an answer whose
+ * body or headers did not fit (buf failed) becomes a 500, never a truncated one.
  */
 enum err route_dispatch(const struct route *routes, size_t n, struct req *req, struct resp *resp);
 

@@ -20,8 +20,12 @@ struct arena;
 struct req;
 struct resp;
 
-/* The contract's limits on what POST /events accepts. */
-enum { EVENT_NAME_MAX = 200 };
+/*
+ * The contract's limits on what POST /events accepts: the name's characters, and the bytes of
+ * the payload as it is stored (as Postgres renders the jsonb, which may be far longer than the
+ * request: 1e308 becomes 309 digits), so that no stored event can make a page fail.
+ */
+enum { EVENT_NAME_MAX = 200, EVENT_PAYLOAD_MAX = 64 * 1024 };
 
 /*
  * An event as the API shows it, rendered by the database (see db_events.c: the payload keeps
@@ -84,8 +88,20 @@ enum err aggregator_metrics(struct app *app, struct buf *out);
  * text in what it fills is owned by the arena a.
  */
 /*
- * What /health and /metrics report of the outbox and the events (counters are since the schema
- * began).
+ * What GET /health reports of the outbox, from facts that cost the same however long the queue
+ * is (anyone may call it, without a token): rows counted up to OUTBOX_HEALTH_DEPTH_MAX, and how
+ * long the first row in the queue has waited (0 when none).
+ */
+#define OUTBOX_HEALTH_DEPTH_MAX 1000
+struct outbox_health {
+	int64_t depth; /* OUTBOX_HEALTH_DEPTH_MAX means that many or more */
+	double oldest_age;
+};
+enum err db_outbox_health(struct db *db, struct outbox_health *out);
+
+/*
+ * What /metrics (with the token) reports of the outbox and the events, exactly (counters are
+ * since the schema began).
  */
 struct outbox_stats {
 	int64_t depth;     /* rows waiting in event_queue */
@@ -99,11 +115,14 @@ enum err db_outbox_stats(struct db *db, struct outbox_stats *out);
 
 /*
  * Stores a new event; its payload is taken from body, the request's JSON text, whose "payload"
- * member Postgres extracts itself so numbers keep every digit. *stored is false, and nothing
- * written, when its eventId or Idempotency-Key already belongs to an event (a retry).
+ * member Postgres extracts itself so numbers keep every digit. Nothing is written when the
+ * payload as stored would be longer than EVENT_PAYLOAD_MAX bytes (*size says how long), or
+ * when its eventId or Idempotency-Key already belongs to an event (a retry).
  */
+enum event_stored { EVENT_STORED, EVENT_TOO_LARGE, EVENT_KEY_TAKEN };
 enum err db_events_insert(struct db *db, struct arena *a, const struct event_input *in,
-                          const char *body, bool *stored, struct event_row *out);
+                          const char *body, enum event_stored *outcome, int64_t *size,
+                          struct event_row *out);
 /*
  * The events that already hold in's eventId or Idempotency-Key: *n of them (zero to two);
  * the first in *out, and *same when it has the request's name and payload.

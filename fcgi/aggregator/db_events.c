@@ -69,18 +69,24 @@ static struct db_stmt get_stmt =
 
 /*
  * $4 is the whole request body: Postgres takes its "payload" member itself, so the stored
- * payload is exactly what was sent (jansson would turn every number into a double). An
- * eventId or Idempotency-Key that a kept event holds makes the insert skip the row (the
- * trigger of the events_by_month migration, waiting like a unique index for a
- * concurrent holder to finish): it is a retry, resolved by existing_stmt.
+ * payload keeps every digit that was sent (jansson would turn every number into a double); it
+ * is stored as jsonb, which normalises spacing and key order. A payload whose stored text is
+ * longer than $5 bytes is not inserted. An eventId or Idempotency-Key that a kept event holds
+ * makes the insert skip the row (the trigger of the events_by_month migration, waiting like a
+ * unique index for a concurrent holder to finish): it is a retry, resolved by existing_stmt.
+ * One row: 0 the payload's size as stored, 1.. the new event (NULL when none was inserted).
  * Not retry_safe: without a key, running it twice would store the event twice.
  */
-static struct db_stmt insert_stmt =
-    DB_STMT("events_insert",
-            "INSERT INTO events AS e (event_id, idempotency_key, name, payload) "
-            "VALUES ($1::uuid, $2::text, $3::text, ($4::jsonb -> 'payload')) "
-            "RETURNING true, " EVENT_COLUMNS,
-            false);
+/* clang-format off */
+static struct db_stmt insert_stmt = DB_STMT("events_insert",
+	"WITH b AS (SELECT $4::jsonb -> 'payload' AS payload), "
+	"s AS (SELECT octet_length(b.payload::text) AS size FROM b), "
+	"i AS (INSERT INTO events AS e (event_id, idempotency_key, name, payload) "
+	"      SELECT $1::uuid, $2::text, $3::text, b.payload FROM b, s WHERE s.size <= $5::int "
+	"      RETURNING " EVENT_COLUMNS ") "
+	"SELECT s.size, i.* FROM s LEFT JOIN i ON true",
+	false);
+/* clang-format on */
 
 /* The events holding the keys, each found in its own partition by its key's row. */
 static struct db_stmt existing_stmt =
@@ -112,22 +118,26 @@ static enum err event_expected(struct arena *a, const PGresult *res, int col, st
 }
 
 enum err db_events_insert(struct db *db, struct arena *a, const struct event_input *in,
-                          const char *body, bool *stored, struct event_row *out)
+                          const char *body, enum event_stored *outcome, int64_t *size,
+                          struct event_row *out)
 {
-	const char *params[] = {in->event_id, in->idempotency_key, in->name, body};
+	char max[DB_INT64_LEN];
+	const char *params[] = {in->event_id, in->idempotency_key, in->name, body,
+	                        db_param_int64(max, EVENT_PAYLOAD_MAX)};
 	PGresult *res;
-	enum err rc = db_exec(db, &insert_stmt, 4, params, &res, NULL);
+	enum err rc = db_exec(db, &insert_stmt, 5, params, &res, NULL);
 
-	*stored = false;
+	*outcome = EVENT_KEY_TAKEN;
+	*size = 0;
 	if (rc)
 		return rc;
-	/* One row when it was stored: 0 true, 1.. the event; none when it was a retry. */
-	if (db_ntuples(res) == 1) {
-		*stored = true;
-		rc = event_expected(a, res, 1, out);
-	}
+	*size = db_int64(res, 0, 0);
+	if (*size > EVENT_PAYLOAD_MAX)
+		*outcome = EVENT_TOO_LARGE;
+	else if (event_read(a, res, 0, 1, out))
+		*outcome = EVENT_STORED;
 	db_result_free(res);
-	return rc;
+	return ERR_OK;
 }
 
 enum err db_events_existing(struct db *db, struct arena *a, const struct event_input *in,

@@ -6,6 +6,32 @@
 #include "aggregator.h"
 #include "db_query.h"
 
+/*
+ * For /health, which needs no token: a bounded count (a scan that stops after the limit) and
+ * the age of the queue's first row (one probe of its primary key), never a pass over it all.
+ */
+/* clang-format off */
+static struct db_stmt outbox_health_stmt = DB_STMT("outbox_health",
+	"SELECT (SELECT count(*) FROM (SELECT 1 FROM event_queue "
+	"                              LIMIT " DB_SQL_STR(OUTBOX_HEALTH_DEPTH_MAX) ") q), "
+	"       coalesce((SELECT extract(epoch FROM now() - q.enqueued_at) "
+	"                 FROM event_queue q ORDER BY q.id LIMIT 1), 0)",
+	true);
+/* clang-format on */
+
+enum err db_outbox_health(struct db *db, struct outbox_health *out)
+{
+	PGresult *res;
+	enum err rc = db_exec(db, &outbox_health_stmt, 0, NULL, &res, NULL);
+
+	if (rc)
+		return rc;
+	out->depth = db_int64(res, 0, 0);
+	out->oldest_age = db_double(res, 0, 1);
+	db_result_free(res);
+	return ERR_OK;
+}
+
 static struct db_stmt outbox_stats_stmt =
     DB_STMT("outbox_stats",
             "SELECT q.depth, q.age, "

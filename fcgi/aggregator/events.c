@@ -63,8 +63,9 @@ enum err event_input_read(const struct req *req, struct event_input *in, struct 
 static enum err answer_event(struct resp *resp, int status, bool location,
                              const struct event_row *e)
 {
-	if (location)
-		resp_header(resp, "Location", "/events/%" PRId64, e->id);
+	enum err rc = location ? resp_header(resp, "Location", "/events/%" PRId64, e->id) : ERR_OK;
+	if (rc)
+		return rc;
 	return resp_text(resp, status, "application/json", e->json, strlen(e->json));
 }
 
@@ -113,22 +114,28 @@ static enum err answer_retry(struct app *app, struct req *req, const struct even
 enum err events_create(struct req *req, struct resp *resp)
 {
 	struct app *app = req->app;
+	enum event_stored outcome;
 	struct event_input in;
 	struct event_row e;
-	bool stored;
+	int64_t size;
 	enum err rc = event_input_read(req, &in, resp);
 
 	if (rc)
 		return rc;
-	rc = db_events_insert(&app->db, req->arena, &in, req->body, &stored, &e);
+	rc = db_events_insert(&app->db, req->arena, &in, req->body, &outcome, &size, &e);
 	if (rc == ERR_BAD_REQUEST)
 		return resp_error(resp, rc,
 		                  "the event cannot be stored: the database refuses a value of its "
 		                  "payload");
 	if (rc)
 		return rc;
-	if (stored)
+	if (outcome == EVENT_STORED)
 		return answer_event(resp, 201, true, &e);
+	if (outcome == EVENT_TOO_LARGE)
+		return resp_error(resp, ERR_PAYLOAD_TOO_LARGE,
+		                  "the payload is %" PRId64 " bytes as stored (numbers as Postgres "
+		                  "writes them); at most %d are kept",
+		                  size, EVENT_PAYLOAD_MAX);
 	/* Nothing stored and no error: a unique key (eventId, Idempotency-Key) was taken. */
 	if (!in.event_id && !in.idempotency_key)
 		return resp_error(resp, ERR_INTERNAL, "internal error");

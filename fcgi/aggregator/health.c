@@ -7,8 +7,8 @@
 
 enum err aggregator_health(struct app *app, json_t **details)
 {
-	struct outbox_stats st;
-	enum err rc = db_outbox_stats(&app->db, &st);
+	struct outbox_health st;
+	enum err rc = db_outbox_health(&app->db, &st);
 
 	if (rc)
 		return rc;

@@ -42,8 +42,12 @@ enum err deployment_reply(struct resp *resp, int status, bool location,
 	if (!body)
 		return resp_error(resp, ERR_INTERNAL, "could not render deployment %" PRId64,
 		                  d->id);
-	if (location)
-		resp_header(resp, "Location", "/deployments/%" PRId64, d->id);
+	enum err rc =
+	    location ? resp_header(resp, "Location", "/deployments/%" PRId64, d->id) : ERR_OK;
+	if (rc) {
+		json_decref(body);
+		return rc;
+	}
 	return resp_json(resp, status, body);
 }
 

@@ -34,8 +34,8 @@ static enum err refuse(struct resp *resp, int64_t id, enum deployment_status cur
 /* Every 401 of the webhook: the challenge and what failed, never the expected value. */
 static enum err unauthorized(struct resp *resp, const char *message)
 {
-	resp_header(resp, "WWW-Authenticate", "Bearer realm=\"webhook\"");
-	return resp_error(resp, ERR_UNAUTHORIZED, "%s", message);
+	enum err rc = resp_header(resp, "WWW-Authenticate", "Bearer realm=\"webhook\"");
+	return rc ? rc : resp_error(resp, ERR_UNAUTHORIZED, "%s", message);
 }
 
 /* Whether the delivery is judged as signed: always in signed mode, never in secret mode. */

@@ -82,7 +82,7 @@ struct reply http(enum service svc, const char *method, const char *path, const 
 	struct buf out = BUF_INIT(0), head = BUF_INIT(0), line = BUF_INIT(0);
 	struct curl_slist *hdrs = NULL;
 	struct reply r = {0};
-	char url[4096];
+	char url[16384]; /* lighttpd takes request lines up to 8 KiB */
 
 	pthread_once(&curl_once, curl_init);
 	CURL *c = curl_easy_init();

@@ -168,22 +168,27 @@ static void bad_bodies_store_nothing(void **state)
 	reply_free(&r);
 	assert_int_equal(count_events(), before);
 
-	/* Just under the limit, and exactly 200 characters (multi-byte ones count once): stored. */
+	/*
+	 * Just under lighttpd's limit the body reaches the worker, which keeps no payload over
+	 * 64 KiB as stored: its own JSON 413 (lighttpd's has no X-Request-Id), nothing stored.
+	 */
 	buf_reset(&big);
 	buf_puts(&big, "{\"name\": \"big\", \"payload\": {\"pad\": \"");
 	while (big.len < 1000 * 1000)
 		buf_puts(&big, "0123456789abcdef");
 	buf_puts(&big, "\"}}");
 	r = http(AGGREGATOR, "POST", "/events", AUTH_TOKEN, NULL, big.data, NULL);
-	assert_int_equal(r.status, 201);
+	assert_error(&r, 413, "PayloadTooLarge");
+	assert_non_null(reply_header(&r, "X-Request-Id"));
 	reply_free(&r);
+	/* Exactly 200 characters (multi-byte ones count once): stored. */
 	buf_reset(&long_name);
 	for (int i = 0; i < 200; i++)
 		buf_puts(&long_name, "\xc3\xa9");
 	r = create(long_name.data, "{}", NULL);
 	assert_int_equal(r.status, 201);
 	reply_free(&r);
-	assert_int_equal(count_events(), before + 2);
+	assert_int_equal(count_events(), before + 1);
 	buf_free(&big);
 	buf_free(&long_name);
 }
@@ -585,6 +590,135 @@ static void payload_numbers_come_back_as_sent(void **state)
 }
 
 /* Every positive 64-bit project id ties an event to its project, the 19-digit ones too. */
+/* POST /events with a body of any size (text), and an optional Idempotency-Key. */
+static struct reply post_raw(const char *body, const char *key)
+{
+	char header[512];
+	const char *extra[] = {NULL, NULL};
+
+	if (key) {
+		snprintf(header, sizeof(header), "Idempotency-Key: %s", key);
+		extra[0] = header;
+	}
+	return http(AGGREGATOR, "POST", "/events", AUTH_TOKEN, NULL, body, extra);
+}
+
+/*
+ * The contract's 64 KiB is the payload as stored, as Postgres renders the jsonb: a body under
+ * lighttpd's 1 MiB of 1e308 numbers would be some 50 MiB that way. 413, and nothing stored,
+ * keyed or not.
+ */
+static void a_payload_too_large_as_stored_is_413_and_stores_nothing(void **state)
+{
+	(void)state;
+	const char *name = unique("too.large");
+	struct buf body = BUF_INIT(0);
+	int64_t before = count_events();
+
+	buf_printf(&body, "{\"name\": \"%s\", \"payload\": {\"n\": [1e308", name);
+	while (body.len < 1024 * 1024 - 64)
+		buf_puts(&body, ",1e308");
+	buf_puts(&body, "]}}");
+	for (int keyed = 0; keyed < 2; keyed++) {
+		struct reply r = post_raw(body.data, keyed ? unique("too.large.key") : NULL);
+		assert_error(&r, 413, "PayloadTooLarge");
+		assert_non_null(strstr(json_string_value(json_object_get(r.json, "message")),
+		                       "at most 65536 are kept"));
+		reply_free(&r);
+	}
+	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE name = '%s'", name), 0);
+	assert_int_equal(count_events(), before);
+
+	/* At the limit exactly: {"s": "..."} is stored as 9 bytes more than the string. */
+	for (int over = 0; over < 2; over++) {
+		buf_reset(&body);
+		buf_printf(&body, "{\"name\": \"%s\", \"payload\": {\"s\": \"", name);
+		for (int i = 0; i < 65536 - 9 + over; i++)
+			buf_puts(&body, "a");
+		buf_puts(&body, "\"}}");
+		struct reply r = post_raw(body.data, NULL);
+		assert_int_equal(r.status, over ? 413 : 201);
+		reply_free(&r);
+	}
+	assert_int_equal(sql_int("SELECT max(octet_length(payload::text)) FROM events "
+	                         "WHERE name = '%s'",
+	                         name),
+	                 65536);
+	buf_free(&body);
+}
+
+/*
+ * An event stored before the limit (put in by hand here) that renders to more than an answer
+ * may hold: its page and the event itself are a clean 500, never a truncated 200.
+ */
+static void an_answer_too_large_to_send_is_a_clean_500(void **state)
+{
+	(void)state;
+	const char *name = unique("huge");
+	char path[64];
+
+	json_decref(sql("INSERT INTO events (name, payload) "
+	                "SELECT '%s', jsonb_build_object('n', jsonb_agg(1e308::numeric)) "
+	                "FROM generate_series(1, 60000)",
+	                name));
+	int64_t id = sql_int("SELECT id FROM events WHERE name = '%s'", name);
+	snprintf(path, sizeof(path), "/events/%" PRId64, id);
+	char list[128];
+	snprintf(list, sizeof(list), "/events?name=%s", name);
+	const char *paths[] = {path, list};
+	for (size_t i = 0; i < 2; i++) {
+		struct reply r = get(AGGREGATOR, paths[i]);
+		assert_error(&r, 500, "InternalServerError");
+		assert_null(reply_header(&r, "X-Total-Count"));
+		reply_free(&r);
+	}
+	/* The event goes, and its counters with it, so every other list stays exact. */
+	json_decref(sql("DELETE FROM events WHERE id = %" PRId64 "; "
+	                "INSERT INTO event_counts (project_id, name, shard, n) "
+	                "VALUES (0, '', 0, -1), (0, '%s', 0, -1) "
+	                "ON CONFLICT (project_id, name, shard) DO UPDATE "
+	                "SET n = event_counts.n + excluded.n",
+	                id, name));
+}
+
+/* GET /events?page=2&name= and n bytes of '!', which a Link repeats as %21. */
+static struct reply list_named_bangs(size_t n)
+{
+	struct buf path = BUF_INIT(0);
+	buf_puts(&path, "/events?page=2&name=");
+	for (size_t i = 0; i < n; i++)
+		buf_puts(&path, "!");
+	struct reply r = get(AGGREGATOR, path.data);
+	buf_free(&path);
+	return r;
+}
+
+/*
+ * A list's Link repeats its query in each link, and lighttpd takes at most 64 KiB of headers
+ * from a worker: a long query gets its links whole, one too long for them a clear 400, never
+ * an answer without Link or lighttpd's 502.
+ */
+static void long_queries_get_whole_links_or_a_clear_400(void **state)
+{
+	(void)state;
+	struct reply r = list_named_bangs(4000); /* first, prev, last: 3 x 12 KB */
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "[]");
+	const char *link = reply_header(&r, "Link");
+	assert_non_null(link);
+	assert_true(strlen(link) > 3 * 3 * 4000);
+	assert_non_null(strstr(link, "&page=1>; rel=\"first\""));
+	assert_non_null(strstr(link, "&page=1>; rel=\"prev\""));
+	assert_non_null(strstr(link, "&page=1>; rel=\"last\""));
+	reply_free(&r);
+
+	r = list_named_bangs(7880); /* near lighttpd's 8 KiB of request headers */
+	assert_error(&r, 400, "BadRequest");
+	assert_non_null(strstr(json_string_value(json_object_get(r.json, "message")),
+	                       "too long to repeat in the answer's Link header"));
+	reply_free(&r);
+}
+
 static void the_largest_project_ids_have_feeds(void **state)
 {
 	(void)state;
@@ -697,6 +831,9 @@ int main(void)
 	    cmocka_unit_test(name_and_project_filters_combine),
 	    cmocka_unit_test(time_windows_are_exclusive_with_exact_totals),
 	    cmocka_unit_test(payload_numbers_come_back_as_sent),
+	    cmocka_unit_test(a_payload_too_large_as_stored_is_413_and_stores_nothing),
+	    cmocka_unit_test(an_answer_too_large_to_send_is_a_clean_500),
+	    cmocka_unit_test(long_queries_get_whole_links_or_a_clear_400),
 	    cmocka_unit_test(the_largest_project_ids_have_feeds),
 	    cmocka_unit_test(the_activity_feed_lists_only_its_projects_events),
 	};

@@ -239,6 +239,37 @@ static void health_reports_the_database(void **state)
 	reply_free(&r);
 }
 
+/*
+ * /health needs no token, so it must cost the same however long the queue is: it counts up to
+ * 1000 rows and reads the first row's age. /metrics, behind the token, has the exact depth.
+ * The rows are due in an hour, so no drain takes them meanwhile.
+ */
+static void health_counts_the_queue_only_so_far(void **state)
+{
+	(void)state;
+	const char *name = unique("health.depth");
+
+	json_decref(
+	    sql("INSERT INTO event_queue (event_id, name, payload, enqueued_at, next_attempt_at) "
+	        "SELECT gen_random_uuid(), '%s', '{}', now() - interval '90 seconds', "
+	        "       now() + interval '1 hour' FROM generate_series(1, 1500)",
+	        name));
+	struct reply r = http(AGGREGATOR, "GET", "/health", AUTH_NONE, NULL, NULL, NULL);
+	assert_int_equal(r.status, 200);
+	json_t *queue = json_object_get(r.json, "queue");
+	assert_int_equal(json_integer_value(json_object_get(queue, "depth")), 1000);
+	assert_true(json_number_value(json_object_get(queue, "oldestAgeSeconds")) > 0);
+	reply_free(&r);
+
+	r = get(AGGREGATOR, "/metrics");
+	assert_int_equal(r.status, 200);
+	const char *depth = strstr(r.body, "\npanel_outbox_queue_depth ");
+	assert_non_null(depth);
+	assert_true(strtoll(depth + strlen("\npanel_outbox_queue_depth "), NULL, 10) >= 1500);
+	reply_free(&r);
+	json_decref(sql("DELETE FROM event_queue WHERE name = '%s'", name));
+}
+
 static int64_t table_fingerprint(void)
 {
 	return sql_int(
@@ -340,6 +371,7 @@ int main(void)
 	    cmocka_unit_test(not_found_and_method_not_allowed),
 	    cmocka_unit_test(body_over_the_limit_is_413_before_any_worker),
 	    cmocka_unit_test(health_reports_the_database),
+	    cmocka_unit_test(health_counts_the_queue_only_so_far),
 	    cmocka_unit_test(seeding_is_idempotent_and_keeps_urls),
 	    cmocka_unit_test(malformed_seed_file_changes_nothing),
 	    cmocka_unit_test(migrations_serialize_refuse_edits_and_roll_back),

@@ -24,13 +24,22 @@ enum err db_outbox_stats(struct db *db, struct outbox_stats *out)
 	return called("db_outbox_stats");
 }
 
+enum err db_outbox_health(struct db *db, struct outbox_health *out)
+{
+	(void)db;
+	*out = fake_db.health;
+	return called("db_outbox_health");
+}
+
 enum err db_events_insert(struct db *db, struct arena *a, const struct event_input *in,
-                          const char *body, bool *stored, struct event_row *out)
+                          const char *body, enum event_stored *outcome, int64_t *size,
+                          struct event_row *out)
 {
 	(void)db, (void)a;
 	fake_db.input = *in;
 	fake_db.body = body;
-	*stored = fake_db.stored;
+	*outcome = fake_db.outcome;
+	*size = fake_db.size;
 	*out = fake_db.event;
 	return called("db_events_insert");
 }

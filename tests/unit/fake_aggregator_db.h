@@ -14,11 +14,14 @@ struct fake_aggregator_db {
 	const char *last; /* the last function called */
 
 	/* What the calls hand back (when rc is ERR_OK). */
-	bool found, stored, same;
-	size_t existing; /* events holding the keys */
+	bool found, same;
+	enum event_stored outcome; /* of an insert */
+	int64_t size;              /* of the payload inserted */
+	size_t existing;           /* events holding the keys */
 	struct event_row event;
 	struct event_page events;
 	struct outbox_stats stats;
+	struct outbox_health health;
 
 	/* What the last call was asked. */
 	int64_t id, offset, after;

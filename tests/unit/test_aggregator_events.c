@@ -163,7 +163,7 @@ static void a_new_event_is_201_with_its_json_as_stored(void **state)
 	const char *body = "{\"name\": \"deploy\", \"payload\": {\"n\": 0.1, \"big\": "
 	                   "9007199254740993}}";
 	fake_db_reset();
-	fake_db.stored = true;
+	fake_db.outcome = EVENT_STORED;
 	fake_db.event = (struct event_row){.id = 31, .json = event_json};
 	assert_int_equal(post_event(body), ERR_OK);
 	assert_int_equal(c.resp.status, 201);
@@ -193,7 +193,7 @@ static void a_retry_is_the_first_event_or_a_conflict(void **state)
 	const char *body = "{\"name\": \"deploy\", \"payload\": {\"eventId\": "
 	                   "\"0f8fad5b-d9cb-469f-a165-70867728950e\"}}";
 	fake_db_reset();
-	fake_db.stored = false;
+	fake_db.outcome = EVENT_KEY_TAKEN;
 	fake_db.event = (struct event_row){.id = 31, .json = event_json};
 	fake_db.existing = 1;
 	fake_db.same = true;
@@ -216,12 +216,29 @@ static void a_retry_is_the_first_event_or_a_conflict(void **state)
 
 	/* Without a key, an insert that stores nothing cannot be a retry. */
 	fake_db_reset();
+	fake_db.outcome = EVENT_KEY_TAKEN;
 	assert_int_equal(post_event("{\"name\": \"x\", \"payload\": {}}"), ERR_INTERNAL);
 	assert_int_equal(fake_db.calls, 1);
 	/* A value the database refuses is the client's (400), with nothing stored. */
 	fake_db.rc = ERR_BAD_REQUEST;
 	assert_int_equal(post_event("{\"name\": \"x\", \"payload\": {}}"), ERR_BAD_REQUEST);
 	assert_non_null(strstr(c.resp.message, "refuses a value of its payload"));
+}
+
+/* Too large as stored: 413 naming both sizes, and no retry is looked for (nothing stored). */
+static void a_payload_too_large_as_stored_is_413(void **state)
+{
+	(void)state;
+	fake_db_reset();
+	fake_db.outcome = EVENT_TOO_LARGE;
+	fake_db.size = 53000123;
+	assert_int_equal(post_event("{\"name\": \"x\", \"payload\": {\"eventId\": "
+	                            "\"0f8fad5b-d9cb-469f-a165-70867728950e\", \"n\": [1e308]}}"),
+	                 ERR_PAYLOAD_TOO_LARGE);
+	assert_string_equal(c.resp.message,
+	                    "the payload is 53000123 bytes as stored (numbers as Postgres writes "
+	                    "them); at most 65536 are kept");
+	assert_int_equal(fake_db.calls, 1);
 }
 
 static void a_page_is_the_events_as_stored_with_its_headers(void **state)
@@ -286,6 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(a_new_event_is_201_with_its_json_as_stored),
 	    cmocka_unit_test(a_retry_is_the_first_event_or_a_conflict),
+	    cmocka_unit_test(a_payload_too_large_as_stored_is_413),
 	    cmocka_unit_test(a_page_is_the_events_as_stored_with_its_headers),
 	    cmocka_unit_test(a_page_too_large_to_answer_is_an_error_not_a_broken_list),
 	    cmocka_unit_test(a_name_and_an_object_payload_are_an_event),

@@ -25,12 +25,21 @@ static void cap_refuses_and_leaves_the_buffer_unchanged(void **state)
 	(void)state;
 	struct buf b = BUF_INIT(5);
 	assert_int_equal(buf_puts(&b, "abcd"), 0);
+	assert_false(b.failed);
 	assert_int_equal(buf_puts(&b, "ef"), -1);
 	assert_string_equal(b.data, "abcd");
+	/* A refused append is remembered, even when later ones fit. */
+	assert_true(b.failed);
 	assert_int_equal(buf_puts(&b, "e"), 0);
+	assert_true(b.failed);
 	assert_int_equal(buf_printf(&b, "%d", 1), -1);
 	assert_string_equal(b.data, "abcde");
+	buf_reset(&b);
+	assert_false(b.failed);
+	assert_int_equal(buf_put_urlencoded(&b, "a  b"), -1); /* "a%20%20b" is 8 bytes */
+	assert_true(b.failed);
 	buf_free(&b);
+	assert_false(b.failed);
 }
 
 static void printf_handles_long_output(void **state)

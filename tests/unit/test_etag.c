@@ -68,9 +68,26 @@ static void etags_cover_headers_and_body_and_turn_into_304(void **state)
 	struct resp resp = {.headers = BUF_INIT(0), .body = BUF_INIT(0)};
 	struct req post = {.method = "POST"};
 	resp.status = 201;
-	etag_apply(&post, &resp);
+	assert_int_equal(etag_apply(&post, &resp), 0);
 	assert_int_equal(resp.headers.len, 0);
 	buf_free(&resp.headers);
+}
+
+/* A tag that does not fit the answer's headers is a failure, and the answer stays as it was. */
+static void a_tag_that_does_not_fit_is_a_failure(void **state)
+{
+	(void)state;
+	struct resp resp = {.headers = BUF_INIT(40), .body = BUF_INIT(0)};
+	struct req get = {.method = "GET", .if_none_match = "*"};
+	buf_puts(&resp.headers, "X-Total-Count: 9\r\n");
+	buf_puts(&resp.body, "[1,2]");
+	resp.status = 200;
+	assert_int_equal(etag_apply(&get, &resp), -1);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(resp.headers.data, "X-Total-Count: 9\r\n");
+	assert_string_equal(resp.body.data, "[1,2]");
+	buf_free(&resp.headers);
+	buf_free(&resp.body);
 }
 
 int main(void)
@@ -78,6 +95,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(etags_match_as_rfc_9110_says),
 	    cmocka_unit_test(etags_cover_headers_and_body_and_turn_into_304),
+	    cmocka_unit_test(a_tag_that_does_not_fit_is_a_failure),
 	};
 	return cmocka_run_group_tests_name("etag", tests, NULL, NULL);
 }

@@ -81,6 +81,28 @@ static void links_keep_filters_and_exist_only_where_they_should(void **state)
 	assert_non_null(strstr(links("name=a%0D%0Ab%3E", 1), "name=a%0D%0Ab%3E&page=1"));
 }
 
+/* Links repeat the query; one too long for them all to be sent is the client's 400. */
+static void a_query_too_long_for_its_links_is_400(void **state)
+{
+	(void)state;
+	static char query[40000];
+	struct page_query q;
+
+	snprintf(query, sizeof(query), "page=2&name=");
+	memset(query + strlen(query), '!', 21000); /* 63 KB as %21 in each of three links */
+	struct fixture *f = request("/events", query);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	assert_int_equal(page_headers(&f->req, &q, 0, NULL, 0, &f->resp), ERR_BAD_REQUEST);
+	assert_non_null(strstr(f->resp.message, "too long to repeat in the answer's Link header"));
+	assert_int_equal(f->resp.headers.len, 0);
+
+	query[strlen("page=2&name=") + 5000] = '\0'; /* 45 KB of links: sent whole */
+	f = request("/events", query);
+	assert_int_equal(page_query_parse(&f->req, 1, &q, &f->resp), ERR_OK);
+	assert_int_equal(page_headers(&f->req, &q, 0, NULL, 0, &f->resp), ERR_OK);
+	assert_true(f->resp.headers.len > 3 * 3 * 5000);
+}
+
 static void filters_name_themselves_in_errors(void **state)
 {
 	(void)state;
@@ -199,6 +221,7 @@ int main(void)
 	    cmocka_unit_test(pages_are_bounded),
 	    cmocka_unit_test(links_keep_filters_and_exist_only_where_they_should),
 	    cmocka_unit_test(filters_name_themselves_in_errors),
+	    cmocka_unit_test(a_query_too_long_for_its_links_is_400),
 	    cmocka_unit_test(cursors_hold_their_keys_and_refuse_anything_else),
 	    cmocka_unit_test(cursor_links_go_forward_and_keep_filters),
 	    cmocka_unit_test(windows_are_exclusive_at_millisecond_precision),

@@ -30,12 +30,24 @@ static enum err silent_handler(struct req *req, struct resp *resp)
 	return ERR_OK; /* forgets to answer: the dispatcher must not send an empty 200 */
 }
 
+/* Writes more than the answer holds and ignores the failures, as a careless handler might. */
+static enum err overflowing_handler(struct req *req, struct resp *resp)
+{
+	(void)req;
+	buf_puts(&resp->headers, "Link: <...>\r\n");
+	for (int i = 0; i < 100; i++)
+		buf_puts(i < 50 ? &resp->body : &resp->headers, "[1,2,3,4,5,6,7,8,9,10]");
+	resp->status = 200;
+	return ERR_OK;
+}
+
 static const struct route routes[] = {
-    {"GET",  "/things",                  ok_handler,     0,                   "page"},
-    {"GET",  "/things/{thing}",          ok_handler,     0,                   NULL  },
-    {"POST", "/things/{thing}/parts",    body_handler,   ROUTE_BODY_REQUIRED, NULL  },
-    {"POST", "/things/{thing}/optional", ok_handler,     ROUTE_BODY_OPTIONAL, NULL  },
-    {"GET",  "/silent",                  silent_handler, 0,                   NULL  },
+    {"GET",  "/things",                  ok_handler,          0,                   "page"},
+    {"GET",  "/things/{thing}",          ok_handler,          0,                   NULL  },
+    {"POST", "/things/{thing}/parts",    body_handler,        ROUTE_BODY_REQUIRED, NULL  },
+    {"POST", "/things/{thing}/optional", ok_handler,          ROUTE_BODY_OPTIONAL, NULL  },
+    {"GET",  "/silent",                  silent_handler,      0,                   NULL  },
+    {"GET",  "/overflowing",             overflowing_handler, 0,                   NULL  },
 };
 
 struct fixture {
@@ -207,6 +219,18 @@ static void a_handler_that_answers_nothing_is_a_500(void **state)
 	assert_body_has(f, "InternalServerError");
 }
 
+/* Whatever a handler ignored, an answer that did not fit is a 500, never sent truncated. */
+static void an_answer_that_did_not_fit_is_a_500_not_a_truncated_200(void **state)
+{
+	struct fixture *f = *state;
+	f->resp.body = (struct buf)BUF_INIT(256);
+	f->resp.headers = (struct buf)BUF_INIT(256);
+	assert_int_equal(dispatch(f, "GET", "/overflowing", NULL, NULL, NULL), ERR_INTERNAL);
+	assert_int_equal(f->resp.status, 500);
+	assert_body_has(f, "InternalServerError");
+	assert_int_equal(f->resp.headers.len, 0); /* no header sent in part */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +244,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bodies_must_be_json_objects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_handler_that_answers_nothing_is_a_500, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(an_answer_that_did_not_fit_is_a_500_not_a_truncated_200,
+	                                    setup, teardown),
 	};
 	return cmocka_run_group_tests_name("route", tests, NULL, NULL);
 }
