@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "mem.h"
@@ -123,6 +124,28 @@ enum err db_connect(struct db *db)
 	}
 	db->gen++;
 	return ERR_OK;
+}
+
+bool db_wait_ready(const struct db *db, int seconds)
+{
+	static const char *const keys[] = {"dbname", "connect_timeout", NULL};
+	const char *values[] = {db->url, "3", NULL};
+	struct timespec start, now, pause = {.tv_nsec = 500 * 1000 * 1000};
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (bool told = false;; told = true) {
+		PGPing ping = PQpingParams(keys, values, 1);
+		if (ping == PQPING_OK || ping == PQPING_NO_ATTEMPT)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+		    (long)seconds * 1000)
+			return false;
+		if (!told)
+			log_info("database: %s; waiting up to %d s for it",
+			         ping == PQPING_REJECT ? "starting up" : "not answering", seconds);
+		nanosleep(&pause, NULL);
+	}
 }
 
 static enum err result_err(PGresult *res, const char *what, char sqlstate[6])

@@ -36,6 +36,14 @@ void db_close(struct db *db);
 enum err db_ping(struct db *db);
 
 /*
+ * Waits up to seconds for the server that db->url names to accept connections: while it does
+ * not answer, or answers that it is starting up, it is asked again every half second. Does not
+ * log in (wrong credentials are db_connect's to report, at once). Returns false when the time
+ * ran out; true when the server is ready or the URL cannot even be tried.
+ */
+bool db_wait_ready(const struct db *db, int seconds);
+
+/*
  * Copies the user and the password a connection string or URI names into user and password
  * ("" for what it does not name). Returns false when url does not parse.
  */

@@ -7,6 +7,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,13 +16,15 @@
 #include "json.h"
 #include "log.h"
 #include "panelctl.h"
+#include "parse.h"
 
 /* What a command's arguments said. */
 struct options {
 	const char *projects, *users;               /* seed files */
 	const char *secret, *id, *timestamp, *body; /* webhook-sign */
 	const char *now;                            /* maintain's clock; NULL for the database's */
-	long retention_days;                        /* maintain: EVENTS_RETENTION_DAYS */
+	const char *wait;    /* seconds to wait for the database to accept connections first */
+	long retention_days; /* maintain: EVENTS_RETENTION_DAYS */
 };
 
 /* The options a command may take (when its usage names them) and where their values go. */
@@ -35,6 +38,7 @@ static const struct {
     {"--id",        offsetof(struct options, id)       },
     {"--timestamp", offsetof(struct options, timestamp)},
     {"--now",       offsetof(struct options, now)      },
+    {"--wait",      offsetof(struct options, wait)     },
 };
 
 static int cmd_migrate(struct db *db, const struct options *o);
@@ -47,6 +51,7 @@ static int cmd_maintain(struct db *db, const struct options *o);
 #define FILES " [--projects FILE] [--users FILE]"
 #define SIGN  " --secret SECRET --id ID [--timestamp T] BODY"
 #define CLOCK " [--now TIMESTAMP]"
+#define WAIT  " [--wait SECONDS]"
 
 /* clang-format off */
 static const struct command {
@@ -56,14 +61,14 @@ static const struct command {
 	const char *help;
 	int (*run)(struct db *db, const struct options *o);
 } commands[] = {
-	{"migrate",      "",    true,  "apply the pending migrations",             cmd_migrate},
-	{"rollback",     "",    true,  "undo the last applied migration",          cmd_rollback},
-	{"status",       "",    true,  "list the migrations, applied or pending",  cmd_status},
-	{"seed",         FILES, true,  "insert the users and projects that are missing "
+	{"migrate",      WAIT,  true,  "apply the pending migrations",             cmd_migrate},
+	{"rollback",     WAIT,  true,  "undo the last applied migration",          cmd_rollback},
+	{"status",       WAIT,  true,  "list the migrations, applied or pending",  cmd_status},
+	{"seed",   FILES WAIT,  true,  "insert the users and projects that are missing "
 	                               "(defaults: seeds/*.json)",                 cmd_seed},
 	{"webhook-sign", SIGN,  false, "print the headers of BODY signed as a build system signs "
 	                               "a webhook delivery (timestamp: now)",      cmd_webhook_sign},
-	{"maintain",     CLOCK, true,  "make the events' monthly partitions ahead and drop the "
+	{"maintain", CLOCK WAIT, true,  "make the events' monthly partitions ahead and drop the "
 	                               "months past\n      EVENTS_RETENTION_DAYS (400), recorded "
 	                               "for the drain's hourly runs; --now sets the\n      clock "
 	                               "(a timestamp Postgres reads, e.g. 2027-01-31T00:00:00Z)",
@@ -84,7 +89,8 @@ static int usage(void)
 	        "embedded cluster when unset.\n"
 	        "Migrations are read from $PANEL_MIGRATIONS (default: migrations/); migrate also\n"
 	        "gives panel_project and panel_aggregator the passwords PROJECT_DATABASE_URL and\n"
-	        "AGGREGATOR_DATABASE_URL carry.\n");
+	        "AGGREGATOR_DATABASE_URL carry. --wait: first wait up to SECONDS (1 to 3600) for\n"
+	        "the database to accept connections, as a container started beside it must.\n");
 	return 2;
 }
 
@@ -168,7 +174,16 @@ int main(int argc, char **argv)
 	if (cmd->run == cmd_maintain)
 		o.retention_days = config_long("EVENTS_RETENTION_DAYS", 400, 1, 100000);
 
+	int64_t wait = 0;
+	if (o.wait && parse_int64(o.wait, strlen(o.wait), 1, 3600, &wait) != 0)
+		return usage();
+
 	struct db db = {.url = config_database_url(), .app_name = "panelctl"};
+	if (wait && !db_wait_ready(&db, (int)wait)) {
+		fprintf(stderr, "panelctl: the database did not accept connections within %d s\n",
+		        (int)wait);
+		return 1;
+	}
 	if (db_connect(&db)) {
 		fprintf(stderr, "panelctl: cannot connect to the database (is it running?)\n");
 		return 1;

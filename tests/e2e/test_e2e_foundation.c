@@ -362,6 +362,43 @@ static void migrations_serialize_refuse_edits_and_roll_back(void **state)
 	    0);
 }
 
+/*
+ * panelctl --wait: started before its Postgres (as compose's migrate container is), migrate
+ * waits and then migrates; with nothing answering it gives up after its time; and it waits for
+ * the server only, never for credentials that will not work.
+ */
+static void migrate_waits_for_postgres_to_start(void **state)
+{
+	(void)state;
+	/* A cluster of its own (own state directory, so its own socket), started a while after. */
+	const char *late = "s=\"$PANEL_STATE_DIR\"/late; export PANEL_STATE_DIR=$s; ";
+	assert_int_equal(
+	    shell("%s rm -rf \"$s\"; mkdir -p \"$s\"; chmod 755 \"$s\"; "
+	          "DATABASE_URL=$(scripts/pg-cluster url) \"$PANEL_BIN_DIR\"/panelctl migrate "
+	          "--wait 120 >\"$s\"/migrate.out 2>&1 & m=$!; sleep 2; "
+	          "kill -0 $m 2>/dev/null || { cat \"$s\"/migrate.out >&2; exit 10; }; "
+	          "scripts/pg-cluster start >/dev/null; wait $m; st=$?; "
+	          "grep -q 'waiting up to 120 s' \"$s\"/migrate.out || st=11; "
+	          "n=$(ls migrations/*.up.sql | wc -l); "
+	          "[ $(grep -c '^applied' \"$s\"/migrate.out) -eq $n ] || st=12; "
+	          "scripts/pg-cluster stop >/dev/null; rm -rf \"$s\"; exit $st",
+	          late),
+	    0);
+	/* Nothing ever answers: exit 1 after the time given, with a clear message. */
+	assert_int_equal(shell("%s mkdir -p \"$s\"; DATABASE_URL=$(scripts/pg-cluster url) "
+	                       "\"$PANEL_BIN_DIR\"/panelctl migrate --wait 1 2>\"$s\"/err; st=$?; "
+	                       "grep -q 'did not accept connections within 1 s' \"$s\"/err || "
+	                       "st=11; rm -rf \"$s\"; exit $st",
+	                       late),
+	                 1);
+	/* A server that is up but refuses the login: no waiting, the login error at once. */
+	assert_int_equal(
+	    shell("timeout 20 env DATABASE_URL=\"$(echo \"$DATABASE_URL\" | "
+	          "sed 's/user=panel/user=nobody_here/')\" \"$PANEL_BIN_DIR\"/panelctl "
+	          "migrate --wait 600 2>/dev/null"),
+	    1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +412,7 @@ int main(void)
 	    cmocka_unit_test(seeding_is_idempotent_and_keeps_urls),
 	    cmocka_unit_test(malformed_seed_file_changes_nothing),
 	    cmocka_unit_test(migrations_serialize_refuse_edits_and_roll_back),
+	    cmocka_unit_test(migrate_waits_for_postgres_to_start),
 	};
 	return cmocka_run_group_tests_name("e2e: foundation", tests, NULL, NULL);
 }
