@@ -1,8 +1,10 @@
 /*
- * The stack runner itself (scripts/stack, what make run is): a Ctrl-C in its terminal stops
- * everything it started, whether it comes once the stack is serving or in the middle of
- * starting it. Each case runs a second stack of its own (own state directory, cluster and
- * ports) under a pseudo-terminal, and types Ctrl-C as a user would.
+ * The stack runner itself (scripts/stack, what make run is and what the Docker image runs): a
+ * Ctrl-C in its terminal stops everything it started, whether it comes once the stack is
+ * serving or in the middle of starting it; and a lighttpd that dies, or a worker pool it cannot
+ * bring back, ends the runner with status 1 (for a restart policy to start it again) and
+ * nothing left behind. Each case runs a second stack of its own (own state directory, cluster
+ * and ports) under a pseudo-terminal, and types Ctrl-C as a user would.
  */
 #include <poll.h>
 #include <pty.h>
@@ -19,7 +21,9 @@ struct run {
 	pid_t pid; /* the runner; 0 once reaped */
 	int pty;
 	char state[64];
-	int pg_port; /* the embedded cluster's (it names the socket: no TCP) */
+	int pg_port;  /* the embedded cluster's (it names the socket: no TCP) */
+	int status;   /* the runner's wait status, once reaped */
+	bool own_bin; /* runs a copy of the programs (state/bin) that a case may take away */
 };
 
 static struct run current; /* the case's runner, for the teardown */
@@ -34,6 +38,8 @@ static void run_start(struct run *r)
 	r->pg_port = 10000 + (int)(getpid() % 50000);
 	assert_int_equal(
 	    shell("rm -rf %s && mkdir -p %s && chmod 755 %s", r->state, r->state, r->state), 0);
+	if (r->own_bin)
+		assert_int_equal(shell("cp -r \"$PANEL_BIN_DIR\" %s/bin", r->state), 0);
 	r->pid = forkpty(&r->pty, NULL, NULL, NULL);
 	assert_true(r->pid >= 0);
 	if (r->pid == 0) {
@@ -52,6 +58,12 @@ static void run_start(struct run *r)
 		setenv("PANEL_PG_PORT", pg_port, 1);
 		setenv("PANEL_PG_FSYNC", "off", 1);
 		unsetenv("DATABASE_URL");
+		if (r->own_bin) {
+			char bin[96];
+			snprintf(bin, sizeof(bin), "%s/bin", r->state);
+			setenv("PANEL_BIN_DIR", bin, 1);
+			setenv("PANEL_WATCH_SECONDS", "1", 1);
+		}
 		execl("scripts/stack", "scripts/stack", "run", (char *)NULL);
 		_exit(127);
 	}
@@ -70,19 +82,24 @@ static void drain_pty(const struct run *r)
 		;
 }
 
-/* The project service's port once the runner has chosen it, else 0. */
-static int project_port(const struct run *r)
+/* The project service's port (or with aggregator, the aggregator's) once chosen, else 0. */
+static int port_of(const struct run *r, bool aggregator)
 {
 	char path[96];
-	int port = 0;
+	int ports[2] = {0, 0};
 	snprintf(path, sizeof(path), "%s/run/ports", r->state);
 	FILE *f = fopen(path, "r");
 	if (f) {
-		if (fscanf(f, "%d", &port) != 1)
-			port = 0;
+		if (fscanf(f, "%d %d", &ports[0], &ports[1]) != 2)
+			ports[0] = ports[1] = 0;
 		fclose(f);
 	}
-	return port;
+	return ports[aggregator];
+}
+
+static int project_port(const struct run *r)
+{
+	return port_of(r, false);
 }
 
 static bool answers(int port)
@@ -94,7 +111,7 @@ static bool serving(void *arg)
 {
 	const struct run *r = arg;
 	drain_pty(r);
-	return answers(project_port(r));
+	return answers(project_port(r)) && answers(port_of(r, true));
 }
 
 /* The postmaster listens on its socket: the cluster runs (initdb's own backend has none). */
@@ -110,20 +127,20 @@ static bool postgres_listening(void *arg)
 static bool exited(void *arg)
 {
 	struct run *r = arg;
-	int status;
 	drain_pty(r);
-	if (waitpid(r->pid, &status, WNOHANG) != r->pid)
+	if (waitpid(r->pid, &r->status, WNOHANG) != r->pid)
 		return false;
 	r->pid = 0;
 	return true;
 }
 
-/* Types Ctrl-C and checks that the runner exits and leaves no process and no port behind. */
-static void interrupt_and_check(struct run *r)
+/* Checks that the runner exits with want_status and leaves no process and no port behind. */
+static void exits_leaving_nothing(struct run *r, int want_status)
 {
-	assert_int_equal(write(r->pty, "\x03", 1), 1);
 	/* The terminal hangs up as the runner exits, a moment before it can be reaped. */
 	assert_true(wait_until(exited, r, 60000));
+	assert_true(WIFEXITED(r->status));
+	assert_int_equal(WEXITSTATUS(r->status), want_status);
 	close(r->pty);
 	r->pty = -1;
 	/* No process of this stack: none has its state directory in its environment (lighttpd,
@@ -136,6 +153,13 @@ static void interrupt_and_check(struct run *r)
 	if (shell("pgrep -af '[%c]%s' >&2", r->state[0], r->state + 1) == 0)
 		fail_msg("processes naming %s are left", r->state);
 	assert_false(answers(project_port(r)));
+}
+
+/* Types Ctrl-C: the runner stops everything and exits 0. */
+static void interrupt_and_check(struct run *r)
+{
+	assert_int_equal(write(r->pty, "\x03", 1), 1);
+	exits_leaving_nothing(r, 0);
 }
 
 /* Whatever a failed case left: the runner is killed, its stack stopped, its state removed. */
@@ -174,6 +198,50 @@ static void ctrl_c_during_start_up_stops_what_was_started(void **state)
 	interrupt_and_check(&current);
 }
 
+/* lighttpd killed: the runner stops the rest (the drains, the cluster, the orphaned workers). */
+static void lighttpd_dying_ends_run_with_status_1(void **state)
+{
+	(void)state;
+	run_start(&current);
+	assert_true(wait_until(serving, &current, 120000));
+	assert_int_equal(shell("kill -KILL $(cat %s/run/lighttpd.pid)", current.state), 0);
+	exits_leaving_nothing(&current, 1);
+}
+
+/*
+ * A pool lighttpd cannot bring back (its program gone, its workers killed): lighttpd keeps
+ * running and answers 503 itself, so only the runner's check of /health can end it.
+ */
+static void a_pool_that_cannot_come_back_ends_run(void **state)
+{
+	(void)state;
+	current.own_bin = true;
+	run_start(&current);
+	assert_true(wait_until(serving, &current, 120000));
+	assert_int_equal(shell("rm %s/bin/project-fcgi && pkill -KILL -f '^%s/bin/project-fcgi'",
+	                       current.state, current.state),
+	                 0);
+	exits_leaving_nothing(&current, 1);
+}
+
+/* restart-web replaces lighttpd under a running runner, which takes the new one as its own. */
+static void restart_web_under_run_keeps_serving(void **state)
+{
+	(void)state;
+	run_start(&current);
+	assert_true(wait_until(serving, &current, 120000));
+	assert_int_equal(
+	    shell("env -u DATABASE_URL -u PROJECT_DATABASE_URL -u AGGREGATOR_DATABASE_URL "
+	          "PANEL_STATE_DIR=%s PANEL_PG_PORT=%d scripts/stack restart-web "
+	          ">/dev/null 2>&1",
+	          current.state, current.pg_port),
+	    0);
+	/* Longer than the runner's grace for a new lighttpd: it is still running, and serving. */
+	assert_false(wait_until(exited, &current, 10000));
+	assert_true(serving(&current));
+	interrupt_and_check(&current);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -181,6 +249,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(ctrl_c_once_serving_stops_everything, teardown),
 	    cmocka_unit_test_teardown(ctrl_c_during_start_up_stops_what_was_started, teardown),
+	    cmocka_unit_test_teardown(lighttpd_dying_ends_run_with_status_1, teardown),
+	    cmocka_unit_test_teardown(a_pool_that_cannot_come_back_ends_run, teardown),
+	    cmocka_unit_test_teardown(restart_web_under_run_keeps_serving, teardown),
 	};
 	return cmocka_run_group_tests_name("e2e: the stack runner", tests, NULL, NULL);
 }
