@@ -19,8 +19,8 @@ WORKDIR /app
 COPY scripts/install-deps scripts/install-deps
 RUN scripts/install-deps image && rm -rf /var/lib/apt/lists/* && \
     useradd --system --user-group --home-dir /nonexistent --no-create-home \
-            --shell /usr/sbin/nologin panel && \
-    install -d -o panel -g panel -m 700 /var/lib/panel
+            --shell /usr/sbin/nologin panel-app && \
+    install -d -o panel-app -g panel-app -m 700 /var/lib/panel
 COPY scripts/stack scripts/supervise scripts/
 COPY lighttpd lighttpd
 COPY migrations migrations
@@ -35,7 +35,7 @@ ENV PANEL_BIND=0.0.0.0 \
     DRAIN_WORKERS=0 \
     PANEL_LOGS=stdio \
     PANEL_STATE_DIR=/var/lib/panel
-USER panel
+USER panel-app
 EXPOSE 3000 3001
 # scripts/stack serves in the foreground, stops everything cleanly on SIGTERM, and exits 1 when
 # lighttpd dies or its pools stop answering, for the restart policy to start the container again.

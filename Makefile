@@ -254,7 +254,8 @@ lint:
 
 # Valid with the variables it requires, and refused without each of them (in a clean
 # environment; a .env is ignored).
-COMPOSE_REQUIRED := PROJECT_API_TOKEN AGGREGATOR_API_TOKEN POSTGRES_PASSWORD
+COMPOSE_REQUIRED := PROJECT_API_TOKEN AGGREGATOR_API_TOKEN POSTGRES_PASSWORD \
+	PROJECT_DB_PASSWORD AGGREGATOR_DB_PASSWORD
 COMPOSE_CONFIG = env -i PATH="$$PATH" HOME="$$HOME" $(foreach v,$(1),$(v)=lint) \
 	docker-compose --env-file build/empty.env -f docker-compose.yml config -q
 lint-compose:

@@ -370,19 +370,22 @@ static void migrations_serialize_refuse_edits_and_roll_back(void **state)
 static void migrate_waits_for_postgres_to_start(void **state)
 {
 	(void)state;
-	/* A cluster of its own (own state directory, so its own socket), started a while after. */
+	/* A cluster of its own (own state directory, so its own socket), made and stopped first
+	 * (its database exists, as a real one's does), then started a while after panelctl. */
 	const char *late = "s=\"$PANEL_STATE_DIR\"/late; export PANEL_STATE_DIR=$s; ";
 	assert_int_equal(
-	    shell("%s rm -rf \"$s\"; mkdir -p \"$s\"; chmod 755 \"$s\"; "
-	          "DATABASE_URL=$(scripts/pg-cluster url) \"$PANEL_BIN_DIR\"/panelctl migrate "
-	          "--wait 120 >\"$s\"/migrate.out 2>&1 & m=$!; sleep 2; "
-	          "kill -0 $m 2>/dev/null || { cat \"$s\"/migrate.out >&2; exit 10; }; "
-	          "scripts/pg-cluster start >/dev/null; wait $m; st=$?; "
-	          "grep -q 'waiting up to 120 s' \"$s\"/migrate.out || st=11; "
-	          "n=$(ls migrations/*.up.sql | wc -l); "
-	          "[ $(grep -c '^applied' \"$s\"/migrate.out) -eq $n ] || st=12; "
-	          "scripts/pg-cluster stop >/dev/null; rm -rf \"$s\"; exit $st",
-	          late),
+	    shell(
+	        "%s rm -rf \"$s\"; mkdir -p \"$s\"; chmod 755 \"$s\"; "
+	        "scripts/pg-cluster start >/dev/null && scripts/pg-cluster stop >/dev/null || exit 9; "
+	        "DATABASE_URL=$(scripts/pg-cluster url) \"$PANEL_BIN_DIR\"/panelctl migrate "
+	        "--wait 120 >\"$s\"/migrate.out 2>&1 & m=$!; sleep 2; "
+	        "kill -0 $m 2>/dev/null || { cat \"$s\"/migrate.out >&2; exit 10; }; "
+	        "scripts/pg-cluster start >/dev/null; wait $m; st=$?; "
+	        "grep -q 'waiting up to 120 s' \"$s\"/migrate.out || st=11; "
+	        "n=$(ls migrations/*.up.sql | wc -l); "
+	        "[ $(grep -c '^applied' \"$s\"/migrate.out) -eq $n ] || st=12; "
+	        "scripts/pg-cluster stop >/dev/null; rm -rf \"$s\"; exit $st",
+	        late),
 	    0);
 	/* Nothing ever answers: exit 1 after the time given, with a clear message. */
 	assert_int_equal(shell("%s mkdir -p \"$s\"; DATABASE_URL=$(scripts/pg-cluster url) "
