@@ -29,7 +29,7 @@ COPY docs/project-api.yaml docs/aggregator-api.yaml docs/
 COPY --from=build /src/bin bin
 
 # Serves on every interface of the container (compose publishes the ports); Postgres and the
-# migrations run in their own containers, the drain in its own; logs go to stdout and stderr.
+# migrations run in their own containers, the drain in its own; every log goes to stderr.
 ENV PANEL_BIND=0.0.0.0 \
     PANEL_DB=none \
     DRAIN_WORKERS=0 \
