@@ -24,6 +24,8 @@ endif
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags, after install-deps.
 PKG_CFLAGS = $(shell pkg-config --cflags libpq jansson libxxhash libcrypto)
 PKG_LIBS   = $(shell pkg-config --libs libpq jansson libxxhash libcrypto)
+# The JWT authorizer alone fetches keys over HTTP (libcurl).
+CURL_LIBS  = $(shell pkg-config --libs libcurl)
 WARNINGS   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
               -Wvla -Wwrite-strings -Werror
 CFLAGS     = -std=c11 $(OPT) $(WARNINGS) -fstack-protector-strong $(EXTRA_CFLAGS)
@@ -38,8 +40,10 @@ AGG_ALL        := $(wildcard fcgi/aggregator/*.c)
 DRAIN_SRC      := $(filter fcgi/aggregator/drain%.c fcgi/aggregator/db_drain.c,$(AGG_ALL))
 AGGREGATOR_SRC := $(filter-out $(DRAIN_SRC),$(AGG_ALL))
 PANELCTL_SRC   := $(wildcard panelctl/*.c)
+AUTHORIZER_SRC := $(wildcard fcgi/authorizer/*.c)
 # Everything the programs are built from, for the linters.
-C_SRC          := $(COMMON_SRC) fcgi/main.c $(PROJECT_SRC) $(AGG_ALL) $(PANELCTL_SRC)
+C_SRC          := $(COMMON_SRC) fcgi/main.c $(PROJECT_SRC) $(AGG_ALL) $(PANELCTL_SRC) \
+                  $(AUTHORIZER_SRC)
 UNIT_SRC       := $(wildcard tests/unit/test_*.c)
 E2E_SRC        := $(wildcard tests/e2e/test_*.c)
 E2E_LIB_SRC    := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
@@ -58,22 +62,29 @@ endif
 # Each directory of code is a static library, so a program or test links only the objects it
 # uses: common/ alone needs no FastCGI (only common/http.c includes fcgiapp.h), so the drain,
 # panelctl and the unit tests link without libfcgi. Both FastCGI programs share fcgi/main.c;
-# the service's library (its routes.c defines panel_service) makes it one or the other.
+# the service's library (its routes.c defines panel_service) makes it one or the other. The
+# JWT authorizer (fcgi/authorizer/, no database) has a main() of its own; the tests' token
+# minting (tests/jwt/) is a library of the tests.
 COMMON_LIB     := $(BUILD)/libcommon.a
 PROJECT_LIB    := $(BUILD)/libproject.a
 AGGREGATOR_LIB := $(BUILD)/libaggregator.a
 PANELCTL_LIB   := $(BUILD)/libpanelctl.a
+AUTHORIZER_LIB := $(BUILD)/libauthorizer.a
+MINT_LIB       := $(BUILD)/libmint.a
 $(COMMON_LIB): $(call obj,$(COMMON_SRC))
 $(PROJECT_LIB): $(call obj,$(PROJECT_SRC))
 $(AGGREGATOR_LIB): $(call obj,$(filter-out %/drain.c,$(AGG_ALL)))
 $(PANELCTL_LIB): $(call obj,$(filter-out %/main.c,$(PANELCTL_SRC)))
+$(AUTHORIZER_LIB): $(call obj,$(filter-out %/main.c,$(AUTHORIZER_SRC)))
+$(MINT_LIB): $(call obj,tests/jwt/mint.c)
 $(BUILD)/%.a:
 	@mkdir -p $(@D)
 	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
 
 LINK = $(call say,LD,$@)mkdir -p $(@D) && $(CC) $(LDFLAGS) -o $@ $^
 
-PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $(BIN)/panelctl
+PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $(BIN)/panelctl \
+            $(BIN)/project-authorizer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 E2E_TESTS := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(E2E_SRC))
 
@@ -84,7 +95,8 @@ E2E_TESTS := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(E2E_SRC))
 all: $(PROGRAMS)
 
 help:
-	@echo 'make            build bin/ (project-fcgi, aggregator-fcgi, aggregator-drain, panelctl)'
+	@echo 'make            build bin/ (project-fcgi, aggregator-fcgi, aggregator-drain, panelctl,'
+	@echo '                project-authorizer)'
 	@echo 'make run        install what is missing, build, start everything in the foreground'
 	@echo 'make start|stop the same in the background / stop it'
 	@echo 'make test       install what is missing, build, run every test on a throwaway stack'
@@ -108,10 +120,14 @@ $(BIN)/aggregator-drain: $(BUILD)/fcgi/aggregator/drain.o $(AGGREGATOR_LIB) $(CO
 	$(LINK) $(PKG_LIBS)
 $(BIN)/panelctl: $(BUILD)/panelctl/main.o $(PANELCTL_LIB) $(COMMON_LIB)
 	$(LINK) $(PKG_LIBS)
+$(BIN)/project-authorizer: $(BUILD)/fcgi/authorizer/main.o $(AUTHORIZER_LIB) $(COMMON_LIB)
+	$(LINK) -lfcgi $(PKG_LIBS) $(CURL_LIBS)
 
 # A unit test links the library of the code it mirrors (test_project_* the project service's,
-# test_aggregator_* the aggregator's, test_panelctl_* panelctl's) and common/. Only test_http,
-# which tests the FastCGI side itself, links libfcgi. A service's tests link its fake database
+# test_aggregator_* the aggregator's, test_panelctl_* panelctl's, test_authorizer_* the
+# authorizer's with the tests' token minting) and common/. Only test_http, which tests the
+# FastCGI side itself, and the authorizer's, which answer as FastCGI does, link libfcgi. A
+# service's tests link its fake database
 # (tests/unit/fake_*_db.c) first: it defines every db_*.c function the handlers call, so the
 # library's own are never taken and the handlers run without Postgres.
 # Named here, so the pattern rules below may use them as prerequisites.
@@ -127,6 +143,9 @@ $(BUILD)/tests/test_aggregator_%: $(BUILD)/tests/unit/test_aggregator_%.o \
 $(BUILD)/tests/test_panelctl_%: $(BUILD)/tests/unit/test_panelctl_%.o \
 		$(BUILD)/tests/unit/fake_panelctl_db.o $(PANELCTL_LIB) $(COMMON_LIB)
 	$(LINK) -lcmocka $(PKG_LIBS)
+$(BUILD)/tests/test_authorizer_%: $(BUILD)/tests/unit/test_authorizer_%.o $(AUTHORIZER_LIB) \
+		$(MINT_LIB) $(COMMON_LIB)
+	$(LINK) -lcmocka -lfcgi $(PKG_LIBS) $(CURL_LIBS)
 $(BUILD)/tests/test_http: $(BUILD)/tests/unit/test_http.o $(COMMON_LIB)
 	$(LINK) -lcmocka -lfcgi $(PKG_LIBS)
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_LIB)
@@ -134,10 +153,19 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_LIB)
 
 E2E_LIB_OBJ := $(call obj,$(E2E_LIB_SRC))
 $(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_LIB)
-	$(LINK) -lcmocka -lcurl -lpthread $(PKG_LIBS)
+	$(LINK) -lcmocka -lcurl -lpthread $(PKG_LIBS) $(E2E_EXTRA_LIBS)
+# The JWT suite signs its own tokens.
+$(BUILD)/tests/test_e2e_jwt: $(MINT_LIB)
+$(BUILD)/tests/test_e2e_jwt: E2E_EXTRA_LIBS = $(CURL_LIBS)
 
-$(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/soak/%.o: \
-	CPPFLAGS += -Itests/e2e -Ifcgi/project -Ifcgi/aggregator -Ipanelctl
+# Keys, JWKS and tokens from the command line (make bench, trying PROJECT_AUTH=jwt locally).
+$(BUILD)/tests/jwt-mint: $(BUILD)/tests/jwt/jwt-mint.o $(MINT_LIB)
+	$(LINK) $(PKG_LIBS) $(CURL_LIBS)
+
+$(BUILD)/tests/unit/%.o $(BUILD)/tests/e2e/%.o $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/soak/%.o \
+	$(BUILD)/tests/jwt/%.o $(BUILD)/bench/jwt_cost.o: \
+	CPPFLAGS += -Itests/e2e -Itests/jwt -Ifcgi/project -Ifcgi/aggregator -Ifcgi/authorizer \
+	            -Ipanelctl
 
 # The soak driver (make soak): the end-to-end helpers, run by tests/e2e/run like a suite.
 $(BUILD)/tests/soak_traffic: $(BUILD)/tests/soak/soak.o $(E2E_LIB_OBJ) $(COMMON_LIB)
@@ -154,6 +182,9 @@ $(BUILD)/fuzz/fuzz_project_%: $(BUILD)/tests/fuzz/fuzz_project_%.o $(PROJECT_LIB
 $(BUILD)/fuzz/fuzz_aggregator_%: $(BUILD)/tests/fuzz/fuzz_aggregator_%.o $(AGGREGATOR_LIB) \
 		$(COMMON_LIB)
 	$(FUZZ_LINK)
+$(BUILD)/fuzz/fuzz_authorizer_%: $(BUILD)/tests/fuzz/fuzz_authorizer_%.o $(AUTHORIZER_LIB) \
+		$(MINT_LIB) $(COMMON_LIB)
+	$(FUZZ_LINK) -lfcgi $(CURL_LIBS)
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(PANELCTL_LIB) $(COMMON_LIB)
 	$(FUZZ_LINK)
 fuzzers: $(FUZZERS)
@@ -207,10 +238,14 @@ fuzz-smoke:
 # What an ETag costs, measured by make bench.
 $(BUILD)/bench/etag_cost: $(BUILD)/bench/etag_cost.o $(COMMON_LIB)
 	$(LINK) $(PKG_LIBS)
+# What a JWT costs the authorizer (a verification, and a cache hit).
+$(BUILD)/bench/jwt_cost: $(BUILD)/bench/jwt_cost.o $(AUTHORIZER_LIB) $(MINT_LIB) $(COMMON_LIB)
+	$(LINK) -lfcgi $(PKG_LIBS) $(CURL_LIBS)
 
 bench:
 	scripts/install-deps bench
-	$(MAKE) BUILD=build/bench BIN=build/bench/bin all build/bench/bench/etag_cost
+	$(MAKE) BUILD=build/bench BIN=build/bench/bin all build/bench/bench/etag_cost \
+		build/bench/bench/jwt_cost build/bench/tests/jwt-mint
 	QUICK=$(QUICK) bench/run build/bench/bin \
 		$(if $(QUICK),build/bench/last-quick.md,build/bench/last-full.md docs/BENCHMARKS.md)
 

@@ -13,6 +13,7 @@
 	X(OK, 200, "OK", "OK")                                                                     \
 	X(BAD_REQUEST, 400, "BadRequest", "Bad Request")                                           \
 	X(UNAUTHORIZED, 401, "Unauthorized", "Unauthorized")                                       \
+	X(FORBIDDEN, 403, "Forbidden", "Forbidden")                                                \
 	X(NOT_FOUND, 404, "NotFound", "Not Found")                                                 \
 	X(METHOD_NOT_ALLOWED, 405, "MethodNotAllowed", "Method Not Allowed")                       \
 	X(CONFLICT, 409, "Conflict", "Conflict")                                                   \

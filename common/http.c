@@ -60,6 +60,11 @@ void http_request_id_new(char out[REQ_ID_MAX + 1])
 	out[2 * sizeof(raw)] = '\0';
 }
 
+const char *http_req_param(const struct req *req, const char *name)
+{
+	return req->envp ? env_get(req->envp, name) : NULL;
+}
+
 void http_req_from_env(struct req *req, const char *const *envp, struct arena *arena)
 {
 	const char *uri = env_get(envp, "REQUEST_URI");
@@ -71,6 +76,7 @@ void http_req_from_env(struct req *req, const char *const *envp, struct arena *a
 
 	memset(req, 0, sizeof(*req));
 	req->arena = arena;
+	req->envp = envp;
 	req->method = method ? method : "GET";
 	if (strcmp(req->method, "HEAD") == 0) {
 		req->method = "GET";
@@ -102,6 +108,7 @@ void http_req_from_env(struct req *req, const char *const *envp, struct arena *a
 	req->webhook_id = env_get(envp, "HTTP_WEBHOOK_ID");
 	req->webhook_timestamp = env_get(envp, "HTTP_WEBHOOK_TIMESTAMP");
 	req->webhook_signature = env_get(envp, "HTTP_WEBHOOK_SIGNATURE");
+	req->actor = env_get(envp, "REMOTE_USER");
 	if (http_request_id_valid(rid))
 		snprintf(req->request_id_buf, sizeof(req->request_id_buf), "%s", rid);
 	else
@@ -175,9 +182,13 @@ static void on_sigterm(int sig)
 	FCGX_ShutdownPending();
 }
 
-int http_serve(struct app *app)
+/*
+ * The loop of both kinds of worker: a service's (routes dispatched, answers made conditional)
+ * or an authorizer's (routes[0] answers everything as it is).
+ */
+static int serve(const char *name, const struct route *routes, size_t nroutes, void *ctx,
+                 bool authorizer)
 {
-	const struct service *svc = app->service;
 	struct sigaction sa = {.sa_handler = on_sigterm};
 	struct arena arena = {0};
 	struct resp resp = RESP_INIT;
@@ -192,34 +203,52 @@ int http_serve(struct app *app)
 		log_error("FastCGI initialisation failed");
 		return 1;
 	}
-	metrics_open(svc->name, svc->routes, svc->nroutes);
-	log_info("%s worker ready", svc->name);
+	metrics_open(name, routes, nroutes);
+	log_info("%s worker ready", name);
 	while (!http_stopping && FCGX_Accept_r(&fr) >= 0) {
 		clock_gettime(CLOCK_MONOTONIC, &started);
 		arena_reset(&arena);
 		resp_reset(&resp);
 		http_req_from_env(&req, (const char *const *)fr.envp, &arena);
-		req.app = app;
+		req.app = ctx;
 		log_set_request_id(req.request_id);
+		log_set_actor(req.actor);
 
 		enum err rc = read_body(&fr, &req, &resp);
+		if (!rc && authorizer) {
+			req.route = routes;
+			rc = routes->handler(&req, &resp);
+		} else if (!rc) {
+			route_dispatch(routes, nroutes, &req, &resp);
+			if (etag_apply(&req, &resp))
+				resp_render_error(&resp,
+				                  resp_error(&resp, ERR_INTERNAL,
+				                             "the ETag does not fit the answer"));
+		}
 		if (rc)
 			resp_render_error(&resp, rc);
-		else
-			route_dispatch(svc->routes, svc->nroutes, &req, &resp);
-		if (etag_apply(&req, &resp))
-			resp_render_error(&resp, resp_error(&resp, ERR_INTERNAL,
-			                                    "the ETag does not fit the answer"));
 		send_response(&fr, &req, &resp, &head);
 		metrics_observe(req.route, resp.status, seconds_since(&started));
 		log_debug("%s %s -> %d", req.head ? "HEAD" : req.method, req.path, resp.status);
 		/* req points into the FastCGI params, which this frees. */
 		FCGX_Finish_r(&fr);
 		log_set_request_id(NULL);
+		log_set_actor(NULL);
 	}
-	log_info("%s worker stopping", svc->name);
+	log_info("%s worker stopping", name);
 	arena_free(&arena);
 	resp_free(&resp);
 	buf_free(&head);
 	return 0;
+}
+
+int http_serve(struct app *app)
+{
+	const struct service *svc = app->service;
+	return serve(svc->name, svc->routes, svc->nroutes, app, false);
+}
+
+int http_serve_authorizer(const char *name, const struct route *routes, void *ctx)
+{
+	return serve(name, routes, 1, ctx, true);
 }

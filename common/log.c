@@ -13,6 +13,7 @@
 
 static const char *log_service = "panel";
 static char log_request_id[72];
+static char log_actor[260];
 static enum log_level log_min_level = LOG_INFO;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -35,6 +36,11 @@ void log_set_request_id(const char *request_id)
 		return;
 	}
 	snprintf(log_request_id, sizeof(log_request_id), "%s", request_id);
+}
+
+void log_set_actor(const char *actor)
+{
+	snprintf(log_actor, sizeof(log_actor), "%s", actor ? actor : "");
 }
 
 /* Appends s to out as the inside of a JSON string, truncating rather than overflowing. */
@@ -112,6 +118,11 @@ void log_write(enum log_level level, const char *file, int line, const char *fmt
 		pos = put_raw(out, pos, sizeof(out), "\"");
 	} else {
 		pos = put_raw(out, pos, sizeof(out), "null");
+	}
+	if (log_actor[0]) {
+		pos = put_raw(out, pos, sizeof(out), ",\"actor\":\"");
+		pos = put_escaped(out, pos, sizeof(out), log_actor);
+		pos = put_raw(out, pos, sizeof(out), "\"");
 	}
 	pos = put_raw(out, pos, sizeof(out), ",\"src\":\"");
 	pos = put_escaped(out, pos, sizeof(out), src);

@@ -15,6 +15,8 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_init(const char *service);
 /* Sets the request id stamped on the following lines (NULL clears it); copied. */
 void log_set_request_id(const char *request_id);
+/* Sets who made the request (a JWT's sub, or "api-token"), stamped likewise; copied. */
+void log_set_actor(const char *actor);
 
 void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -35,6 +35,7 @@ struct req {
 	const char *webhook_timestamp;
 	const char *webhook_signature;
 	const char *request_id; /* always set: the client's sane one or a fresh one */
+	const char *actor;      /* who is calling: REMOTE_USER, set by lighttpd's gate, or NULL */
 	const char *body;
 	size_t body_len;
 	json_t *json; /* the parsed body on routes that take one; owned by the dispatcher */
@@ -42,6 +43,7 @@ struct req {
 	const struct route *route;     /* the route that matched, set by the dispatcher */
 	struct arena *arena;           /* per-request memory, reset before the next request */
 	void *app;                     /* the service's context: a struct app and what follows it */
+	const char *const *envp;       /* every parameter lighttpd passed (see http_req_param) */
 	char request_id_buf[REQ_ID_MAX + 1];
 };
 

@@ -12,23 +12,29 @@
 
 /* clang-format off */
 
-/* The event of a deployment d of project p, with the eventId in x.id (see 0002_events). */
-#define EVENT_PAYLOAD(source, previous, url)                                                   \
-	"deployment_event_payload(x.id, " source ", " previous ", p.id, p.name, p.owner_id, "  \
-	url ", d.id, d.status, d.deployed_in, d.meta, d.created_at)"
+/*
+ * The event of a deployment d of project p, with the eventId in x.id and the caller in actor
+ * (see 0002_events and 0013_event_actor).
+ */
+#define EVENT_PAYLOAD(source, actor, previous, url)                                            \
+	"deployment_event_payload(x.id, " source ", " actor "::text, " previous ", p.id, "     \
+	"p.name, p.owner_id, " url ", d.id, d.status, d.deployed_in, d.meta, d.created_at)"
 
-/* The project of the new deployment, and the deployment.created event of the new row d. */
+/*
+ * The project of the new deployment, and the deployment.created event of the new row d, made
+ * by the caller in parameter actor.
+ */
 #define CREATE_PROJECT "p AS (SELECT id, name, owner_id, url FROM projects WHERE id = $1), "
-#define CREATE_EVENT                                                                           \
+#define CREATE_EVENT(actor)                                                                    \
 	"e AS (INSERT INTO event_queue (event_id, name, payload) "                             \
-	"      SELECT x.id, 'deployment.created', " EVENT_PAYLOAD("'api'", "NULL", "p.url")    \
+	"      SELECT x.id, 'deployment.created', " EVENT_PAYLOAD("'api'", actor, "NULL", "p.url") \
 	"      FROM d CROSS JOIN p CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) x) "
 
 static struct db_stmt create_stmt = DB_STMT("deployments_create",
 	"WITH " CREATE_PROJECT
 	"d AS (INSERT INTO deployments (project_id, meta) SELECT p.id, $2::jsonb FROM p "
 	"      RETURNING *), "
-	CREATE_EVENT
+	CREATE_EVENT("$3")
 	"SELECT EXISTS (SELECT 1 FROM p), d.id IS NOT NULL, true, " DB_DEPLOYMENT_COLUMNS("d")
 	" FROM (SELECT 1) one LEFT JOIN d ON true",
 	false);
@@ -64,7 +70,7 @@ static struct db_stmt create_keyed_stmt = DB_STMT("deployments_create_keyed",
 	"      RETURNING r.deployment_id), "
 	"d AS (INSERT INTO deployments (id, project_id, meta) "
 	"      SELECT r.deployment_id, p.id, $2::jsonb FROM r CROSS JOIN p RETURNING *), "
-	CREATE_EVENT
+	CREATE_EVENT("$4")
 	"SELECT EXISTS (SELECT 1 FROM p), c.* "
 	"FROM (SELECT 1) one LEFT JOIN ("
 	"  SELECT true AS created, true AS same, " DB_DEPLOYMENT_COLUMNS("d") " FROM d "
@@ -139,9 +145,10 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
  * status = ANY (allowed-from set of transitions.c): of concurrent deliveries, one changes the
  * row and the others find it already moved. On done the project's URL is set only where it is
  * still NULL, so concurrent deployments of one project assign it once. remember (and its
- * guard) are the signed webhook's: see REMEMBER.
+ * guard) are the signed webhook's: see REMEMBER. actor names the caller in the events (the
+ * cancel's $5; the webhook's sender is no caller).
  */
-#define TRANSITION_SQL(event, source, remember, remember_guard, remembered)                    \
+#define TRANSITION_SQL(event, source, actor, remember, remember_guard, remembered)             \
 	"WITH o AS (SELECT * FROM deployments WHERE id = $1 FOR UPDATE), "                     \
 	remember                                                                               \
 	"u AS (UPDATE deployments d SET status = $2, updated_at = now(), "                     \
@@ -158,7 +165,7 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 	"        RETURNING p.id, p.url), "                                                     \
 	"e AS (INSERT INTO event_queue (event_id, name, payload) "                             \
 	"      SELECT x.id, x.name, "                                                          \
-	EVENT_PAYLOAD("'" source "'", "d.previous_status", "coalesce(url.url, p.url)")         \
+	EVENT_PAYLOAD("'" source "'", actor, "d.previous_status", "coalesce(url.url, p.url)")  \
 	"      FROM u d JOIN p ON p.id = d.project_id LEFT JOIN url ON url.id = p.id "         \
 	"      CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id, '" event "' AS name "       \
 	"                          UNION ALL "                                                 \
@@ -198,10 +205,10 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 
 static struct db_stmt cancel_stmt =
 	DB_STMT("deployments_cancel",
-		TRANSITION_SQL("deployment.cancelled", "api", "", "", "false"), false);
+		TRANSITION_SQL("deployment.cancelled", "api", "$5", "", "", "false"), false);
 static struct db_stmt webhook_stmt =
 	DB_STMT("deployments_webhook",
-		TRANSITION_SQL("deployment.status_changed", "webhook", REMEMBER, REMEMBER_GUARD,
+		TRANSITION_SQL("deployment.status_changed", "webhook", "NULL", REMEMBER, REMEMBER_GUARD,
 			       "EXISTS (SELECT 1 FROM w)"),
 		false);
 /* clang-format on */
@@ -293,14 +300,16 @@ static enum err created_by_key(struct db *db, struct arena *a, int64_t project_i
 }
 
 enum err db_deployments_create(struct db *db, struct arena *a, int64_t project_id, const char *meta,
-                               const char *idempotency_key, enum deployment_created *outcome,
-                               struct deployment_row *out)
+                               const char *idempotency_key, const char *actor,
+                               enum deployment_created *outcome, struct deployment_row *out)
 {
 	char idtext[DB_INT64_LEN];
-	const char *params[] = {db_param_int64(idtext, project_id), meta, idempotency_key};
+	/* The caller is $3 without a key, $4 with one. */
+	const char *params[] = {db_param_int64(idtext, project_id), meta,
+	                        idempotency_key ? idempotency_key : actor, actor};
 	PGresult *res;
 	enum err rc = db_exec(db, idempotency_key ? &create_keyed_stmt : &create_stmt,
-	                      idempotency_key ? 3 : 2, params, &res, NULL);
+	                      idempotency_key ? 4 : 3, params, &res, NULL);
 	bool present = false;
 
 	*outcome = DEPLOYMENT_NO_PROJECT;
@@ -378,7 +387,8 @@ enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct d
 
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
                                    enum deployment_status to, enum transition_source source,
-                                   const char *url, const struct webhook_delivery *delivery,
+                                   const char *url, const char *actor,
+                                   const struct webhook_delivery *delivery,
                                    struct deployment_transition *out)
 {
 	enum deployment_status from[DEPLOYMENT_NSTATUSES];
@@ -389,13 +399,16 @@ enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
 
 	for (size_t i = 0; i < n; i++)
 		want[from[i]] = true;
+	/* $5 is the cancel's caller, or the signed delivery's id; $6 the delivery's timestamp. */
 	const char *params[] = {db_param_int64(idtext, id),
 	                        deployment_status_name(to),
 	                        status_array(want, allowed),
 	                        url,
-	                        delivery ? delivery->id : NULL,
+	                        source == TRANSITION_API ? actor
+	                        : delivery               ? delivery->id
+	                                                 : NULL,
 	                        delivery ? db_param_int64(tstext, delivery->timestamp) : NULL};
-	enum err rc = source == TRANSITION_API ? db_exec(db, &cancel_stmt, 4, params, &res, NULL)
+	enum err rc = source == TRANSITION_API ? db_exec(db, &cancel_stmt, 5, params, &res, NULL)
 	                                       : db_exec(db, &webhook_stmt, 6, params, &res, NULL);
 
 	out->found = out->changed = out->remembered = false;

@@ -129,8 +129,8 @@ enum err deployments_create(struct req *req, struct resp *resp)
 	char *meta_text = arena_strndup(req->arena, text, strlen(text));
 	free(text);
 
-	rc = db_deployments_create(&app->app.db, req->arena, project_id, meta_text, key, &outcome,
-	                           &d);
+	rc = db_deployments_create(&app->app.db, req->arena, project_id, meta_text, key, req->actor,
+	                           &outcome, &d);
 	if (rc)
 		return rc;
 	switch (outcome) {
@@ -226,7 +226,7 @@ enum err deployments_cancel(struct req *req, struct resp *resp)
 	struct deployment_transition t;
 	int64_t id = req->ids[0];
 	enum err rc = db_deployments_transition(&app->app.db, req->arena, id, DEPLOYMENT_CANCELLED,
-	                                        TRANSITION_API, NULL, NULL, &t);
+	                                        TRANSITION_API, NULL, req->actor, NULL, &t);
 
 	if (rc)
 		return rc;

@@ -193,7 +193,7 @@ enum err db_projects_get(struct db *db, struct arena *a, int64_t id, struct proj
 
 /*
  * db_deployments.c. Creates a deployment of project_id with meta (JSON object text) and its
- * deployment.created event; with an idempotency key (NULL for none), also records the key, or,
+ * deployment.created event, whose actor is the caller (NULL: none); with an idempotency key (NULL for none), also records the key, or,
  * when the key was used in the last 24 hours, creates nothing and reports the key's first
  * deployment.
  */
@@ -205,8 +205,8 @@ enum deployment_created {
 	DEPLOYMENT_KEY_UNSEEN, /* the key's first request has not committed yet: try again */
 };
 enum err db_deployments_create(struct db *db, struct arena *a, int64_t project_id, const char *meta,
-                               const char *idempotency_key, enum deployment_created *outcome,
-                               struct deployment_row *out);
+                               const char *idempotency_key, const char *actor,
+                               enum deployment_created *outcome, struct deployment_row *out);
 
 /*
  * A page of deployments, newest first: project_id 0 for every project; want NULL for every
@@ -241,11 +241,13 @@ struct deployment_transition {
  * sets deployedIn and, when url is not NULL and the project has none yet, gives the project url
  * (and writes project.url_assigned). A signed delivery (webhook only; NULL otherwise) is
  * remembered for the project in the same statement when the row may move to `to` or already is
- * there; when its id is remembered already (a copy committed first), nothing changes.
+ * there; when its id is remembered already (a copy committed first), nothing changes. A
+ * cancel's events name actor, the caller; the webhook's name none (its sender is no caller).
  */
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
                                    enum deployment_status to, enum transition_source source,
-                                   const char *url, const struct webhook_delivery *delivery,
+                                   const char *url, const char *actor,
+                                   const struct webhook_delivery *delivery,
                                    struct deployment_transition *out);
 
 /* db_webhook.c. What the webhook needs before it may change anything. */

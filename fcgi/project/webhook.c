@@ -145,8 +145,10 @@ enum err webhook_post(struct req *req, struct resp *resp)
 		assign_url = true;
 	}
 
+	/* The webhook's sender is no caller: its events name no actor. */
 	rc = db_deployments_transition(&app->app.db, req->arena, id, to, TRANSITION_WEBHOOK,
-	                               assign_url ? url : NULL, is_signed ? &delivery : NULL, &t);
+	                               assign_url ? url : NULL, NULL, is_signed ? &delivery : NULL,
+	                               &t);
 	if (rc)
 		return rc;
 	if (!t.found)

@@ -46,12 +46,13 @@ enum err db_projects_get(struct db *db, struct arena *a, int64_t id, struct proj
 }
 
 enum err db_deployments_create(struct db *db, struct arena *a, int64_t project_id, const char *meta,
-                               const char *idempotency_key, enum deployment_created *outcome,
-                               struct deployment_row *out)
+                               const char *idempotency_key, const char *actor,
+                               enum deployment_created *outcome, struct deployment_row *out)
 {
 	(void)db, (void)a;
 	fake_db.meta = meta;
 	fake_db.key = idempotency_key;
+	fake_db.actor = actor;
 	*outcome = fake_db.created;
 	*out = fake_db.deployment;
 	return called("db_deployments_create", project_id);
@@ -83,10 +84,12 @@ enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct d
 
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
                                    enum deployment_status to, enum transition_source source,
-                                   const char *url, const struct webhook_delivery *delivery,
+                                   const char *url, const char *actor,
+                                   const struct webhook_delivery *delivery,
                                    struct deployment_transition *out)
 {
 	(void)db, (void)a;
+	fake_db.actor = actor;
 	fake_db.status = to;
 	fake_db.source = source;
 	fake_db.signed_delivery = delivery != NULL;

@@ -32,7 +32,7 @@ struct fake_project_db {
 	int64_t after[2];
 	bool has_after;
 	const char *url; /* a copy (the caller's is on its stack), or NULL */
-	const char *meta, *key, *from, *to;
+	const char *meta, *key, *from, *to, *actor;
 	char url_copy[PROJECT_URL_MAX];
 	const bool *want;
 	enum deployment_status status;

@@ -15,6 +15,7 @@ static void statuses_and_names_follow_the_contract(void **state)
 	    {ERR_OK,	             200, "OK"                  },
 	    {ERR_BAD_REQUEST,            400, "BadRequest"          },
 	    {ERR_UNAUTHORIZED,           401, "Unauthorized"        },
+	    {ERR_FORBIDDEN,              403, "Forbidden"           },
 	    {ERR_NOT_FOUND,              404, "NotFound"            },
 	    {ERR_METHOD_NOT_ALLOWED,     405, "MethodNotAllowed"    },
 	    {ERR_CONFLICT,               409, "Conflict"            },
@@ -28,6 +29,7 @@ static void statuses_and_names_follow_the_contract(void **state)
 		assert_string_equal(err_name(want[i].e), want[i].name);
 		assert_string_not_equal(err_reason(want[i].status), "Unknown");
 	}
+	assert_string_equal(err_reason(403), "Forbidden");
 	assert_string_equal(err_reason(404), "Not Found");
 	assert_string_equal(err_reason(415), "Unsupported Media Type");
 	assert_string_equal(err_reason(304), "Not Modified");
@@ -40,7 +42,7 @@ static void statuses_and_names_follow_the_contract(void **state)
 static void the_statuses_answered_are_the_lists_ascending(void **state)
 {
 	(void)state;
-	static const int want[] = {200, 201, 304, 400, 401, 404, 405, 409, 413, 415, 500, 503};
+	static const int want[] = {200, 201, 304, 400, 401, 403, 404, 405, 409, 413, 415, 500, 503};
 	assert_int_equal(ERR_NSTATUSES, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < ERR_NSTATUSES; i++)
 		assert_int_equal(err_status_at(i), want[i]);

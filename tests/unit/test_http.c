@@ -32,9 +32,34 @@ static void requests_are_built_from_the_environment(void **state)
 	assert_string_equal(req.idempotency_key, "k1");
 	assert_string_equal(req.if_none_match, "\"abc\"");
 	assert_string_equal(req.request_id, "client-id_1.2");
+	assert_null(req.actor);
 	assert_string_equal(req.webhook_id, "msg_1");
 	assert_string_equal(req.webhook_timestamp, "1700000000");
 	assert_string_equal(req.webhook_signature, "v1,x v1,y");
+	arena_free(&a);
+}
+
+/*
+ * What lighttpd sets itself (REMOTE_USER, from auth.lua or the authorizer) is read by its exact
+ * name; a client's headers arrive as HTTP_* and never stand in for it.
+ */
+static void lighttpd_variables_are_read_by_their_exact_name(void **state)
+{
+	(void)state;
+	struct arena a = {0};
+	struct req req;
+	const char *forged[] = {"REQUEST_URI=/", "HTTP_REMOTE_USER=auth0|admin",
+	                        "REMOTE_USERX=auth0|admin", "HTTP_PANEL_PASSED=1", NULL};
+	http_req_from_env(&req, forged, &a);
+	assert_null(req.actor);
+	assert_null(http_req_param(&req, "PANEL_PASSED"));
+	assert_null(http_req_param(&req, "REMOTE_USE"));
+
+	const char *set[] = {"REQUEST_URI=/", "HTTP_REMOTE_USER=auth0|admin",
+	                     "REMOTE_USER=auth0|alice", "PANEL_PASSED=1", NULL};
+	http_req_from_env(&req, set, &a);
+	assert_string_equal(req.actor, "auth0|alice");
+	assert_string_equal(http_req_param(&req, "PANEL_PASSED"), "1");
 	arena_free(&a);
 }
 
@@ -102,6 +127,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(requests_are_built_from_the_environment),
+	    cmocka_unit_test(lighttpd_variables_are_read_by_their_exact_name),
 	    cmocka_unit_test(without_path_info_the_raw_path_is_used),
 	    cmocka_unit_test(head_is_served_as_get_without_a_body),
 	    cmocka_unit_test(insane_request_ids_are_replaced),

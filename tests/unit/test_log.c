@@ -97,12 +97,42 @@ static void log_level_names_the_lowest_level_written(void **state)
 	assert_non_null(strstr(out, "kept at warn"));
 }
 
+static void emit_with_actor(void)
+{
+	log_init("unit");
+	log_set_request_id("req-2");
+	log_set_actor("auth0|a\"b");
+	log_info("as someone");
+	log_set_actor(NULL);
+	log_info("as nobody");
+	log_set_request_id(NULL);
+}
+
+/* Who made the request is on each of its lines (escaped like the rest); others have none. */
+static void lines_name_the_actor(void **state)
+{
+	(void)state;
+	char *out = capture(emit_with_actor);
+	char *second = strchr(out, '\n');
+	assert_non_null(second);
+	*second++ = '\0';
+	json_t *line = json_loads(out, 0, NULL);
+	assert_non_null(line);
+	assert_string_equal(json_string_value(json_object_get(line, "actor")), "auth0|a\"b");
+	json_decref(line);
+	line = json_loads(second, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(line);
+	assert_null(json_object_get(line, "actor"));
+	json_decref(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(lines_are_json_objects),
 	    cmocka_unit_test(long_messages_are_cut_but_stay_valid),
 	    cmocka_unit_test(log_level_names_the_lowest_level_written),
+	    cmocka_unit_test(lines_name_the_actor),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -277,12 +277,45 @@ static void only_an_unfinished_deployment_can_be_cancelled(void **state)
 	call_reset(&c);
 }
 
+/* The caller lighttpd named (REMOTE_USER) is the actor of the events a creation or cancel writes. */
+static const char *actor;
+static enum err create_as(struct req *req, struct resp *resp)
+{
+	req->actor = actor;
+	return deployments_create(req, resp);
+}
+static enum err cancel_as(struct req *req, struct resp *resp)
+{
+	req->actor = actor;
+	return deployments_cancel(req, resp);
+}
+
+static void the_caller_is_the_actor_of_the_events(void **state)
+{
+	(void)state;
+	fake_db_reset();
+	fake_db.deployment = deployment(11);
+	fake_db.created = DEPLOYMENT_NEW;
+	actor = "auth0|alice";
+	assert_int_equal(call(&c, &app, create_as, "POST", "/projects/2/deployment", NULL, NULL, 2),
+	                 ERR_OK);
+	assert_string_equal(fake_db.actor, "auth0|alice");
+	fake_db.transition = (struct deployment_transition){.found = true, .changed = true};
+	fake_db.transition.to = deployment(11);
+	actor = "api-token";
+	assert_int_equal(
+	    call(&c, &app, cancel_as, "POST", "/deployments/11/cancel", NULL, NULL, 11), ERR_OK);
+	assert_string_equal(fake_db.actor, "api-token");
+	call_reset(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(each_outcome_of_a_creation_has_its_answer),
 	    cmocka_unit_test(a_page_is_rendered_whole_or_not_at_all),
 	    cmocka_unit_test(only_an_unfinished_deployment_can_be_cancelled),
+	    cmocka_unit_test(the_caller_is_the_actor_of_the_events),
 	    cmocka_unit_test(meta_is_what_was_sent_plus_trigger),
 	    cmocka_unit_test(meta_refuses_unknown_fields_naming_them),
 	    cmocka_unit_test(meta_fields_are_bounded_strings),

@@ -42,6 +42,8 @@ static enum err with_authorization(struct req *req, struct resp *resp)
 	req->webhook_id = webhook_id;
 	req->webhook_timestamp = webhook_timestamp;
 	req->webhook_signature = webhook_signature;
+	req->actor =
+	    "api-token"; /* even were lighttpd to name one, the webhook's events have none */
 	return webhook_post(req, resp);
 }
 
@@ -156,6 +158,7 @@ static void going_live_gives_a_project_without_one_its_url(void **state)
 	assert_int_equal(fake_db.id, 5);
 	assert_int_equal(fake_db.status, DEPLOYMENT_DONE);
 	assert_int_equal(fake_db.source, TRANSITION_WEBHOOK);
+	assert_null(fake_db.actor);
 	assert_non_null(fake_db.url);
 	assert_int_equal(strncmp(fake_db.url, "https://my-app-", 15), 0);
 	assert_string_equal(fake_db.url + 15 + 8, ".test.example");
