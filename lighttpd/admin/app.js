@@ -1,5 +1,5 @@
 // The admin page: a small client of the project service's public API on this origin, with the
-// project token the user types once (sessionStorage: this tab, until sign-out or close).
+// project token or JWT the user types once (sessionStorage: this tab, until sign-out or close).
 // Everything the API returns is rendered as text nodes or checked attributes, never as markup;
 // nothing is fetched from anywhere but this origin. Views: #/ (projects, ?page=N) and
 // #/projects/{id} (?page=N for deployments, &activity=N for the feed).
@@ -326,6 +326,7 @@ function route() {
 	}
 	$('#login').hidden = true;
 	$('#topnav').hidden = false;
+	$('#signed-in').textContent = `Signed in: ${signedInAs(token())}`;
 	const r = parseRoute();
 	const v = startView();
 	if (r.name === 'projects') projectsView(v, r);
@@ -335,6 +336,22 @@ function route() {
 
 // ---------------------------------------------------------------------------------------------
 // The token prompt.
+
+// Who the token says is signed in, for display only (the server verified it): a JWT's sub, or
+// "API token" for anything that is not a JWT with one.
+function signedInAs(value) {
+	const parts = value.split('.');
+	if (parts.length === 3) {
+		try {
+			const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/'));
+			const sub = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))).sub;
+			if (typeof sub === 'string' && sub) return sub;
+		} catch {
+			// not a JWT after all
+		}
+	}
+	return 'API token';
+}
 
 function showLogin(message) {
 	stopView();
@@ -372,7 +389,7 @@ $('#login-form').addEventListener('submit', async (event) => {
 	const button = event.target.querySelector('button');
 	const value = input.value.trim();
 	if (!value) {
-		showMessage($('#login-error'), 'enter the project API token');
+		showMessage($('#login-error'), 'enter the project API token or an access token');
 		input.setAttribute('aria-invalid', 'true');
 		input.focus();
 		return;
@@ -381,7 +398,7 @@ $('#login-form').addEventListener('submit', async (event) => {
 	button.setAttribute('aria-disabled', 'true');
 	sessionStorage.setItem(TOKEN_KEY, value);
 	try {
-		// Any answer but 401 means the token passed lighttpd's check.
+		// Any answer but 401 means the token passed the check (a 403 shows in the view).
 		await api('/projects?page=1');
 	} catch (e) {
 		if (e.status === 401) return; // signOut() has shown the prompt with the message

@@ -3,13 +3,14 @@
 // against the throwaway stack tests/e2e/run starts (tests/browser/run calls it): the token
 // prompt, the projects list and its badges, a project's timeline, Deploy (a double click and a
 // lost answer each create one deployment), Cancel, the webhook walking a deployment to done while
-// the page refreshes itself, the feed and the stats, the API's error words, and a 401 sending the
-// user back to the prompt. Every check compares the page with the API or the database.
+// the page refreshes itself, the feed and the stats, the API's error words, a 401 sending the
+// user back to the prompt, and a pasted JWT signing in on a PROJECT_AUTH=token,jwt node. Every check compares the page with the API or the database.
 // Screenshots go to tests/output/browser/.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ const ROOT = need('PANEL_ROOT');
 const BASE = need('PANEL_TEST_PROJECT_URL');
 const TOKEN = need('PROJECT_API_TOKEN');
 const DATABASE_URL = need('DATABASE_URL');
+const STATE = need('PANEL_STATE_DIR');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OUT = join(ROOT, 'tests/output/browser');
 const TOKEN_KEY = 'panel.projectToken'; // app.js keeps the token under this key
@@ -389,6 +391,43 @@ step('a 401 mid-session returns to the prompt; signing in again returns to the p
 	assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY), null);
 });
 
+// The page's origins: the stack's, and the JWT node's below.
+const origins = new Set([new URL(BASE).origin]);
+
+step('a pasted JWT signs in on a token,jwt node and shows its subject; the static token shows “API token”', async () => {
+	// An issuer of our own: a P-256 key in a JWKS file, an ES256 token signed with it.
+	const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+	const jwks = join(STATE, 'browser-jwks.json');
+	writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'browser-1', use: 'sig', alg: 'ES256' }] }));
+	const b64 = (text) => Buffer.from(text).toString('base64url');
+	const now = Math.floor(Date.now() / 1000);
+	const claims = { iss: 'https://browser.test/', aud: 'https://panel.test/api', sub: 'auth0|browser-user', iat: now, exp: now + 600 };
+	const input = `${b64(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: 'browser-1' }))}.${b64(JSON.stringify(claims))}`;
+	const jwt = `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+	appendFileSync(join(STATE, 'secrets'), `${jwt}\n`); // tests/e2e/run checks no log has it
+
+	const port = execFileSync('tests/e2e/node', ['start', 'browser-jwt', 'PROJECT_AUTH=token,jwt', `JWT_ISSUER=${claims.iss}`, `JWT_AUDIENCE=${claims.aud}`, `JWT_JWKS_FILE=${jwks}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+	const node = `http://127.0.0.1:${port}`;
+	origins.add(node);
+	try {
+		await page.goto(`${node}/admin/`);
+		await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+		await page.getByLabel('Project API token').fill(jwt);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await card(A.id).waitFor();
+		assert.equal(await page.locator('#signed-in').textContent(), 'Signed in: auth0|browser-user');
+		await shot('09-signed-in-with-a-jwt');
+		await page.getByRole('button', { name: 'Sign out' }).click();
+		await page.getByLabel('Project API token').fill(TOKEN);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await card(A.id).waitFor();
+		assert.equal(await page.locator('#signed-in').textContent(), 'Signed in: API token');
+		await page.getByRole('button', { name: 'Sign out' }).click();
+	} finally {
+		execFileSync('tests/e2e/node', ['stop', 'browser-jwt'], { cwd: ROOT });
+	}
+});
+
 step('no script errors or policy refusals, and nothing fetched from anywhere but the page’s origin', async () => {
 	assert.deepEqual(pageErrors, []);
 	assert.deepEqual(foreignRequests, []);
@@ -413,13 +452,12 @@ try {
 	console.log(`# chromium ${context.browser()?.version() ?? ''} started in ${Date.now() - started} ms`);
 	context.setDefaultTimeout(15000);
 	page = context.pages()[0] || (await context.newPage());
-	const origin = new URL(BASE).origin;
 	page.on('pageerror', (e) => pageErrors.push(String(e)));
 	// The 401s this test provokes are logged too; a refusal by the page's policy is a failure.
 	page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && pageErrors.push(m.text()));
 	context.on('request', (request) => {
 		const url = request.url();
-		if (!url.startsWith('data:') && new URL(url).origin !== origin) foreignRequests.push(url);
+		if (!url.startsWith('data:') && !origins.has(new URL(url).origin)) foreignRequests.push(url);
 		if (request.method() === 'POST' && /\/projects\/\d+\/deployment$/.test(new URL(url).pathname))
 			deployPosts.push({ key: request.headers()['idempotency-key'], body: request.postData() });
 	});
