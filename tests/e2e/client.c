@@ -76,18 +76,20 @@ static void curl_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-struct reply http(enum service svc, const char *method, const char *path, const char *auth,
-                  const char *content_type, const char *body, const char *const *extra)
+/*
+ * One request to url; authorization is the whole Authorization value, or NULL for none. A
+ * transport failure leaves r.status 0 and r.error set (its curl message).
+ */
+static struct reply perform(const char *url, const char *method, const char *authorization,
+                            const char *content_type, const char *body, const char *const *extra)
 {
 	struct buf out = BUF_INIT(0), head = BUF_INIT(0), line = BUF_INIT(0);
 	struct curl_slist *hdrs = NULL;
 	struct reply r = {0};
-	char url[16384]; /* lighttpd takes request lines up to 8 KiB */
 
 	pthread_once(&curl_once, curl_init);
 	CURL *c = curl_easy_init();
 	assert_non_null(c);
-	snprintf(url, sizeof(url), "%s%s", service_url(svc), path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
@@ -98,11 +100,8 @@ struct reply http(enum service svc, const char *method, const char *path, const 
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &head);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	if (auth == AUTH_TOKEN) {
-		buf_printf(&line, "Authorization: Bearer %s", service_token(svc));
-		hdrs = curl_slist_append(hdrs, line.data);
-	} else if (auth) {
-		buf_printf(&line, "Authorization: %s", auth);
+	if (authorization) {
+		buf_printf(&line, "Authorization: %s", authorization);
 		hdrs = curl_slist_append(hdrs, line.data);
 	}
 	if (body || strcmp(method, "POST") == 0) {
@@ -121,8 +120,9 @@ struct reply http(enum service svc, const char *method, const char *path, const 
 
 	CURLcode rc = curl_easy_perform(c);
 	if (rc != CURLE_OK)
-		fail_msg("%s %s: %s", method, url, curl_easy_strerror(rc));
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		r.error = curl_easy_strerror(rc);
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	buf_free(&line);
@@ -135,6 +135,29 @@ struct reply http(enum service svc, const char *method, const char *path, const 
 	buf_free(&head);
 	r.json = r.len ? json_loadb(r.body, r.len, JSON_DECODE_ANY, NULL) : NULL;
 	return r;
+}
+
+struct reply http(enum service svc, const char *method, const char *path, const char *auth,
+                  const char *content_type, const char *body, const char *const *extra)
+{
+	char url[16384], bearer[512]; /* lighttpd takes request lines up to 8 KiB */
+
+	snprintf(url, sizeof(url), "%s%s", service_url(svc), path);
+	snprintf(bearer, sizeof(bearer), "Bearer %s", service_token(svc));
+	struct reply r =
+	    perform(url, method, auth == AUTH_TOKEN ? bearer : auth, content_type, body, extra);
+	if (r.error)
+		fail_msg("%s %s: %s", method, url, r.error);
+	return r;
+}
+
+struct reply http_to(const char *base, const char *method, const char *path,
+                     const char *authorization, const char *body, const char *const *extra)
+{
+	char url[16384];
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	return perform(url, method, authorization, NULL, body, extra);
 }
 
 struct reply get(enum service svc, const char *path)

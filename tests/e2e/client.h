@@ -23,8 +23,9 @@ struct reply {
 	long status;
 	char *body; /* NUL-terminated; owned */
 	size_t len;
-	json_t *json;    /* the parsed body, NULL when it is not JSON; owned */
-	json_t *headers; /* lower-case name → value of the final response; owned */
+	json_t *json;      /* the parsed body, NULL when it is not JSON; owned */
+	json_t *headers;   /* lower-case name → value of the final response; owned */
+	const char *error; /* http_to(): why no answer came (status 0); NULL when one did */
 };
 
 /* The Authorization value to send: the service's token, none, or a literal header value. */
@@ -38,6 +39,14 @@ struct reply {
  */
 struct reply http(enum service svc, const char *method, const char *path, const char *auth,
                   const char *content_type, const char *body, const char *const *extra);
+
+/*
+ * The same to any server: base is its URL ("http://127.0.0.1:3000"), authorization the whole
+ * Authorization value (NULL for none). A transport failure (refused, reset, timed out) is no
+ * test failure here: status 0 and error say what happened, for the suites that kill servers.
+ */
+struct reply http_to(const char *base, const char *method, const char *path,
+                     const char *authorization, const char *body, const char *const *extra);
 
 /* Shorthands with the service's token. */
 struct reply get(enum service svc, const char *path);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "otherdb.h"
 #include "outbox.h"
 
 /* The advisory lock of events_maintain (one run at a time). */
@@ -142,85 +143,6 @@ static bool exists(const char *table)
 
 /* --- the migration, on a database of its own -------------------------------------------- */
 
-struct other_db {
-	PGconn *conn;
-	char conninfo[512]; /* for panelctl and pg_dump */
-	char name[64];
-};
-
-static PGresult *other_exec(struct other_db *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static PGresult *other_exec(struct other_db *o, const char *fmt, ...)
-{
-	char query[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(query, sizeof(query), fmt, ap);
-	va_end(ap);
-	PGresult *res = PQexec(o->conn, query);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s\n%s", o->name, PQresultErrorMessage(res), query);
-	return res;
-}
-
-/* The first value of the first row, as a string the caller keeps (out). */
-static const char *other_value(struct other_db *o, char *out, size_t size, const char *query)
-{
-	PGresult *res = other_exec(o, "%s", query);
-	snprintf(out, size, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
-	PQclear(res);
-	return out;
-}
-
-/*
- * A connection to database dbname (NULL: the suite's) of the suite's cluster, as user (NULL:
- * the owner; the embedded cluster lets whoever runs the stack log in as any role).
- */
-static PGconn *connect_to(const char *dbname, const char *user)
-{
-	const char *keys[] = {"dbname", dbname ? "dbname" : "user", dbname && user ? "user" : NULL,
-	                      NULL};
-	const char *values[] = {getenv("DATABASE_URL"), dbname ? dbname : user, user, NULL};
-	PGconn *c = PQconnectdbParams(keys, values, 1);
-
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("connecting to %s: %s", dbname, PQerrorMessage(c));
-	return c;
-}
-
-static void other_open(struct other_db *o)
-{
-	snprintf(o->name, sizeof(o->name), "e2e_migrate_%ld", (long)getpid());
-	json_t *rows = sql("SELECT current_user::text AS u");
-	char owner[64];
-	snprintf(owner, sizeof(owner), "%s",
-	         json_string_value(json_object_get(json_array_get(rows, 0), "u")));
-	json_decref(rows);
-	/* Creating a database takes the cluster's superuser; the owner migrates it. */
-	PGconn *su = connect_to("postgres", "postgres");
-	char q[256];
-	snprintf(q, sizeof(q), "CREATE DATABASE %s OWNER %s", o->name, owner);
-	PGresult *res = PQexec(su, q);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		fail_msg("%s", PQresultErrorMessage(res));
-	PQclear(res);
-	PQfinish(su);
-	o->conn = connect_to(o->name, NULL);
-	snprintf(o->conninfo, sizeof(o->conninfo), "host=%s port=%s user=%s dbname=%s",
-	         PQhost(o->conn), PQport(o->conn), PQuser(o->conn), o->name);
-}
-
-static void other_close(struct other_db *o)
-{
-	PQfinish(o->conn);
-	PGconn *su = connect_to("postgres", "postgres");
-	char q[256];
-	snprintf(q, sizeof(q), "DROP DATABASE %s", o->name);
-	PQclear(PQexec(su, q));
-	PQfinish(su);
-}
-
 /* Digests of everything the migration must keep: rows, ids, counters, the next id. */
 struct digest {
 	char events[40], counts[40], dead[40], next_id[24];
@@ -283,7 +205,7 @@ static void the_migration_keeps_every_event_and_id_and_rolls_back(void **state)
 	                       "case $f in *_events_by_month.*) break;; esac; cp $f %s/; done",
 	                       old_dir, old_dir),
 	                 0);
-	other_open(&o);
+	other_open(&o, "e2e_migrate");
 	assert_int_equal(other_panelctl(&o, old_dir, "migrate"), 0);
 	snprintf(dump_old, sizeof(dump_old), "%s/schema-before.sql", dir);
 	schema_dump(&o, dump_old);
@@ -506,7 +428,12 @@ static void the_drain_runs_it_as_its_role(void **state)
 	assert_true(signal_drain(1, "TERM"));
 	assert_true(signal_drain(2, "TERM"));
 	assert_true(wait_until(partition_gone, part, OUTBOX_DEADLINE_MS));
+	/* The drain says so once it has committed: its line may come a moment after. */
 	snprintf(line, sizeof(line), "events maintenance: dropped %s (12 rows", part);
+	for (int waited = 0; drain_log_count(line) == 0; waited += 50) {
+		assert_true(waited < OUTBOX_DEADLINE_MS);
+		usleep(50 * 1000);
+	}
 	assert_int_equal(drain_log_count(line), 1);
 	assert_int_equal(sql_int("SELECT count(*) FROM events_retention "
 	                         "WHERE maintained_at > now() - interval '1 minute'"),
