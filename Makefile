@@ -220,6 +220,7 @@ test:
 	$(MAKE) e2e
 	$(MAKE) SANITIZE=address,undefined all unit e2e
 	$(MAKE) fuzz-smoke
+	tests/node/check-engines
 	$(MAKE) browser
 
 # Each fuzzer runs FUZZ_SECONDS on its corpus in tests/fuzz/corpus/, keeping what it finds.
