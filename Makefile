@@ -275,7 +275,8 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
-lint:
+# The C linters, then the JavaScript one (lint-js).
+lint: lint-js
 	@! git grep -nE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' -- '*.c' '*.h' || \
 		{ echo 'banned function (use snprintf, buf_*, parse_int64)'; exit 1; }
 	@! git grep -n '#include <fcgiapp\.h>' -- '*.c' '*.h' ':!common/http.c' || \
@@ -287,6 +288,9 @@ lint:
 		--inline-suppr --std=c11 -Icommon -Ifcgi/project -Ifcgi/aggregator -Ipanelctl \
 		--include=/usr/include/jansson.h $(C_SRC)
 	clang-tidy --quiet $(C_SRC) -- -std=c11 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS)
+
+lint-js:
+	scripts/lint-js
 
 # Valid with the variables it requires, and refused without each of them (in a clean
 # environment; a .env is ignored).
