@@ -86,27 +86,40 @@ LINK = $(call say,LD,$@)mkdir -p $(@D) && $(CC) $(LDFLAGS) -o $@ $^
 PROGRAMS := $(BIN)/project-fcgi $(BIN)/aggregator-fcgi $(BIN)/aggregator-drain $(BIN)/panelctl \
             $(BIN)/project-authorizer
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
-E2E_TESTS := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(E2E_SRC))
+# The README's walk-through runs as one more suite (tests/e2e/walkthrough).
+E2E_TESTS := $(patsubst tests/e2e/%.c,$(BUILD)/tests/%,$(E2E_SRC)) $(BUILD)/tests/test_e2e_readme
 
 .PHONY: all help deps run start stop test unit e2e browser check format format-check \
-        lint lint-openapi lint-compose compose-test fuzz fuzz-smoke fuzzers soak bench clean
+        lint lint-js lint-openapi lint-compose compose-test fuzz fuzz-smoke fuzzers soak bench clean
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
 
 help:
-	@echo 'make            build bin/ (project-fcgi, aggregator-fcgi, aggregator-drain, panelctl,'
-	@echo '                project-authorizer)'
-	@echo 'make run        install what is missing, build, start everything in the foreground'
-	@echo 'make start|stop the same in the background / stop it'
-	@echo 'make test       install what is missing, build, run every test on a throwaway stack'
-	@echo 'make check      formatting, linters, OpenAPI and compose checks, make test, compose-test'
-	@echo 'make compose-test  docker-compose.yml really run under podman (root; minutes)'
-	@echo 'make bench      benchmarks against pgbench (QUICK=1 for a short run)'
-	@echo 'make browser    the admin page in headless Chromium (part of make test)'
-	@echo 'make fuzz       the fuzzers for a longer run (FUZZ_SECONDS=300)'
-	@echo 'make soak       ten minutes of mixed load, then an exact event count'
-	@echo 'make clean      remove build output'
+	@echo 'make              build bin/ (project-fcgi, aggregator-fcgi, aggregator-drain, panelctl,'
+	@echo '                  project-authorizer)'
+	@echo 'make run          install what is missing, build, start everything in the foreground'
+	@echo 'make start|stop   the same in the background / stop it'
+	@echo 'make deps         install the Debian packages make run needs (scripts/install-deps)'
+	@echo 'make test         install what is missing, build, run every test on a throwaway stack:'
+	@echo '                  unit, e2e (and the README walk-through), both again under ASan+UBSan,'
+	@echo '                  fuzz-smoke, browser'
+	@echo 'make unit         the cmocka unit tests'
+	@echo 'make e2e          the end-to-end suites on a throwaway stack'
+	@echo 'make browser      the admin page in headless Chromium (part of make test)'
+	@echo 'make fuzz-smoke   each fuzzer for ten seconds (part of make test)'
+	@echo 'make fuzz         the fuzzers for a longer run (FUZZ_SECONDS=300), keeping what they find'
+	@echo 'make check        format-check, lint, lint-compose, lint-openapi, make test, compose-test'
+	@echo 'make compose-test docker-compose.yml really run under podman (root; minutes)'
+	@echo 'make format       clang-format every C file; format-check only checks'
+	@echo 'make lint         lint-js, then banned functions, layering, cppcheck, clang-tidy'
+	@echo 'make lint-js      ESLint on the admin page and its browser test'
+	@echo 'make lint-openapi the OpenAPI documents, and their routes against the route tables'
+	@echo 'make lint-compose docker-compose.yml valid with its required variables, refused without'
+	@echo 'make bench        benchmarks against pgbench (QUICK=1 for a short run)'
+	@echo 'make soak         ten minutes of mixed load, then an exact event count'
+	@echo 'make clean        remove build output'
+	@echo 'Variables: SANITIZE=address,undefined (build/sanitize), V=1 (full commands).'
 
 COMPILE = $(call say,CC,$<)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 $(BUILD)/%.o: %.c
@@ -152,11 +165,15 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(COMMON_LIB)
 	$(LINK) -lcmocka $(PKG_LIBS)
 
 E2E_LIB_OBJ := $(call obj,$(E2E_LIB_SRC))
-$(E2E_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o $(E2E_LIB_OBJ) $(COMMON_LIB)
+$(filter-out %/test_e2e_readme,$(E2E_TESTS)): $(BUILD)/tests/%: $(BUILD)/tests/e2e/%.o \
+		$(E2E_LIB_OBJ) $(COMMON_LIB)
 	$(LINK) -lcmocka -lcurl -lpthread $(PKG_LIBS) $(E2E_EXTRA_LIBS)
 # The JWT suite signs its own tokens.
 $(BUILD)/tests/test_e2e_jwt: $(MINT_LIB)
 $(BUILD)/tests/test_e2e_jwt: E2E_EXTRA_LIBS = $(CURL_LIBS)
+$(BUILD)/tests/test_e2e_readme: tests/e2e/walkthrough
+	@mkdir -p $(@D)
+	$(call say,CP,$@)printf '#!/bin/sh\nexec tests/e2e/walkthrough README.md\n' >$@ && chmod +x $@
 
 # Keys, JWKS and tokens from the command line (make bench, trying PROJECT_AUTH=jwt locally).
 $(BUILD)/tests/jwt-mint: $(BUILD)/tests/jwt/jwt-mint.o $(MINT_LIB)
