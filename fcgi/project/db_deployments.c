@@ -368,13 +368,11 @@ enum err db_deployments_page(struct db *db, struct arena *a, int64_t project_id,
 	return rc;
 }
 
-enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct deployment_row *out,
-                            bool *found)
+enum err db_deployment_one(struct db *db, struct arena *a, struct db_stmt *stmt, int nparams,
+                           const char *const *params, struct deployment_row *out, bool *found)
 {
-	char idtext[DB_INT64_LEN];
-	const char *params[] = {db_param_int64(idtext, id)};
 	PGresult *res;
-	enum err rc = db_exec(db, &get_stmt, 1, params, &res, NULL);
+	enum err rc = db_exec(db, stmt, nparams, params, &res, NULL);
 
 	*found = false;
 	if (rc)
@@ -383,6 +381,14 @@ enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct d
 		rc = db_deployment_read(a, res, 0, 0, out, found);
 	db_result_free(res);
 	return rc;
+}
+
+enum err db_deployments_get(struct db *db, struct arena *a, int64_t id, struct deployment_row *out,
+                            bool *found)
+{
+	char idtext[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(idtext, id)};
+	return db_deployment_one(db, a, &get_stmt, 1, params, out, found);
 }
 
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,

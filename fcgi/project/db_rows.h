@@ -20,6 +20,13 @@
 enum err db_deployment_read(struct arena *a, const PGresult *res, int row, int col,
                             struct deployment_row *out, bool *present);
 
+/*
+ * Runs a statement that returns zero or one row, the deployment from its first column on;
+ * *found is false when there is no row.
+ */
+enum err db_deployment_one(struct db *db, struct arena *a, struct db_stmt *stmt, int nparams,
+                           const char *const *params, struct deployment_row *out, bool *found);
+
 /* Reads a status column; ERR_INTERNAL (logged) for a name the API does not know. */
 enum err db_status_read(const PGresult *res, int row, int col, enum deployment_status *out);
 

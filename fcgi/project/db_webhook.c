@@ -55,14 +55,5 @@ enum err db_webhook_remembered(struct db *db, struct arena *a, int64_t project_i
 {
 	char idtext[DB_INT64_LEN];
 	const char *params[] = {db_param_int64(idtext, project_id), webhook_id};
-	PGresult *res;
-	enum err rc = db_exec(db, &remembered_stmt, 2, params, &res, NULL);
-
-	*found = false;
-	if (rc)
-		return rc;
-	if (db_ntuples(res) == 1)
-		rc = db_deployment_read(a, res, 0, 0, out, found);
-	db_result_free(res);
-	return rc;
+	return db_deployment_one(db, a, &remembered_stmt, 2, params, out, found);
 }
