@@ -17,11 +17,10 @@ RUN make -j"$(nproc)" all
 FROM debian:bookworm-slim
 WORKDIR /app
 COPY scripts/install-deps scripts/install-deps
+# install-deps also creates the unprivileged user panel-app (as it does for make run as root).
 RUN scripts/install-deps image && rm -rf /var/lib/apt/lists/* && \
-    useradd --system --user-group --home-dir /nonexistent --no-create-home \
-            --shell /usr/sbin/nologin panel-app && \
     install -d -o panel-app -g panel-app -m 700 /var/lib/panel
-COPY scripts/stack scripts/supervise scripts/
+COPY scripts/stack scripts/state.sh scripts/supervise scripts/
 COPY lighttpd lighttpd
 COPY migrations migrations
 COPY seeds seeds

@@ -49,14 +49,29 @@ int config_choice(const char *name, const char *const *names, int n, int def)
 	exit(2);
 }
 
+const char *config_state_dir(void)
+{
+	static char state[512];
+	const char *dir = config_str("PANEL_STATE_DIR", NULL);
+	const char *xdg = config_str("XDG_STATE_HOME", NULL);
+
+	if (dir)
+		return dir;
+	if (getuid() == 0)
+		snprintf(state, sizeof(state), "/var/lib/panel");
+	else if (xdg)
+		snprintf(state, sizeof(state), "%s/panel", xdg);
+	else
+		snprintf(state, sizeof(state), "%s/.local/state/panel",
+		         config_str("HOME", "/nonexistent"));
+	return state;
+}
+
 /* The embedded cluster of scripts/pg-cluster, logged into as user. */
 static const char *embedded_url(char *out, size_t size, const char *user)
 {
-	char state[256];
-
-	snprintf(state, sizeof(state), "/var/tmp/panel-%ld", (long)getuid());
 	snprintf(out, size, "postgresql:///panel?host=%s/pgsock&port=%s&user=%s",
-	         config_str("PANEL_STATE_DIR", state), config_str("PANEL_PG_PORT", "54329"), user);
+	         config_state_dir(), config_str("PANEL_PG_PORT", "54329"), user);
 	return out;
 }
 

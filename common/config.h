@@ -18,6 +18,12 @@ long config_long(const char *name, long def, long min, long max);
 int config_choice(const char *name, const char *const *names, int n, int def);
 
 /*
+ * PANEL_STATE_DIR, or its default as scripts/state.sh has it: /var/lib/panel for root,
+ * $XDG_STATE_HOME/panel (or ~/.local/state/panel) for anyone else. Static or borrowed.
+ */
+const char *config_state_dir(void);
+
+/*
  * The schema owner's URL, for panelctl alone: DATABASE_URL, or when unset the embedded cluster of
  * scripts/pg-cluster as its owner (socket in $PANEL_STATE_DIR/pgsock, port $PANEL_PG_PORT,
  * default 54329). The string is static or borrowed from the environment.

@@ -1,5 +1,5 @@
 /*
- * Shared-memory request metrics. Each service's workers map one file in $PANEL_STATE_DIR/run:
+ * Shared-memory request metrics. Each service's workers map one file in $PANEL_STATE_DIR/srv:
  * a header naming the service and its routes, then counters per (route, status) and per
  * (route, latency bucket). The file name carries a fingerprint of the route table so workers
  * of another build never share a layout. Knows routes only by method and pattern.
@@ -101,10 +101,11 @@ void metrics_open(const char *service, const struct route *routes, size_t nroute
 
 	m.routes = routes;
 	m.nroutes = nroutes;
-	snprintf(m.dir, sizeof(m.dir), "%s/run", config_str("PANEL_STATE_DIR", "."));
+	snprintf(m.dir, sizeof(m.dir), "%s/srv", config_state_dir());
 	snprintf(path, sizeof(path), "%s/metrics-%s-%016llx", m.dir, service,
 	         (unsigned long long)layout_fingerprint(routes, nroutes));
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Never through a link: a planted one would have this grow and write its target. */
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	/* ftruncate only grows a new file: the contents of an existing one are kept. */
 	if (fd >= 0 && ftruncate(fd, (off_t)size) == 0) {
 		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -165,7 +166,7 @@ static size_t map_all(const struct shared **out, size_t *sizes)
 		if (strncmp(e->d_name, "metrics-", 8) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", m.dir, e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(struct shared)) {

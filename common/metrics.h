@@ -1,6 +1,6 @@
 /*
  * Request counts and latency histograms per route and status, shared by every worker process
- * of a service through a file mapped MAP_SHARED in $PANEL_STATE_DIR/run, and rendered in the
+ * of a service through a file mapped MAP_SHARED in $PANEL_STATE_DIR/srv, and rendered in the
  * Prometheus text format. Counters only grow (atomic adds), so a worker that dies loses nothing
  * it counted, and any worker can answer /metrics for all of them.
  */
@@ -14,7 +14,8 @@ struct route;
 
 /*
  * Maps (creating if needed) the shared counters of service for its route table. Falls back to
- * counters of this process alone, with a warning, when the file cannot be used.
+ * counters of this process alone, with a warning, when the file cannot be used (a link where
+ * it belongs is never followed).
  */
 void metrics_open(const char *service, const struct route *routes, size_t nroutes);
 

@@ -23,9 +23,9 @@ struct resp;
 /* ---- keyring.c ------------------------------------------------------------------------- */
 
 /*
- * What every authorizer process of a stack shares, mapped from $PANEL_STATE_DIR/run/jwks.state:
+ * What every authorizer process of a stack shares, mapped from $PANEL_STATE_DIR/srv/jwks.state:
  * when the keys were last fetched and a generation that grows with each fetch. The fetched
- * document itself is published as $PANEL_STATE_DIR/run/jwks.json.
+ * document itself is published as $PANEL_STATE_DIR/srv/jwks.json.
  */
 struct keyring_shared {
 	int64_t last_fetch_ms; /* CLOCK_MONOTONIC; 0: never */

@@ -207,7 +207,7 @@ static void map_shared(struct keyring *kr, const char *state_dir)
 
 	kr->published[0] = '\0';
 	if (state_dir && *state_dir) {
-		snprintf(path, sizeof(path), "%s/run/jwks.state", state_dir);
+		snprintf(path, sizeof(path), "%s/srv/jwks.state", state_dir);
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	}
 	/* ftruncate only grows a new file (zeroes: never fetched); an existing one is kept. */
@@ -217,7 +217,7 @@ static void map_shared(struct keyring *kr, const char *state_dir)
 		close(fd);
 		if (p != MAP_FAILED) {
 			kr->shared = p;
-			snprintf(kr->published, sizeof(kr->published), "%s/run/jwks.json",
+			snprintf(kr->published, sizeof(kr->published), "%s/srv/jwks.json",
 			         state_dir);
 			return;
 		}

@@ -219,7 +219,7 @@ static void workers_killed_under_load(void **state)
 	for (int i = 0; i < 5; i++) {
 		usleep(400 * 1000);
 		assert_int_equal(
-		    shell("pkill -KILL -o -f '^%s/project-fcgi$'", getenv("PANEL_BIN_DIR")), 0);
+		    shell("pkill -KILL -o -f \"^$PANEL_STATE_DIR/app/bin/project-fcgi$\""), 0);
 	}
 	sleep(1);
 	struct tally t = load_stop(&l);

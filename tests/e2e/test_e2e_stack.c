@@ -21,9 +21,9 @@ struct run {
 	pid_t pid; /* the runner; 0 once reaped */
 	int pty;
 	char state[64];
-	int pg_port;  /* the embedded cluster's (it names the socket: no TCP) */
-	int status;   /* the runner's wait status, once reaped */
-	bool own_bin; /* runs a copy of the programs (state/bin) that a case may take away */
+	int pg_port;      /* the embedded cluster's (it names the socket: no TCP) */
+	int status;       /* the runner's wait status, once reaped */
+	bool quick_watch; /* the runner checks its pools every second (PANEL_WATCH_SECONDS=1) */
 };
 
 static struct run current; /* the case's runner, for the teardown */
@@ -38,8 +38,6 @@ static void run_start(struct run *r)
 	r->pg_port = 10000 + (int)(getpid() % 50000);
 	assert_int_equal(
 	    shell("rm -rf %s && mkdir -p %s && chmod 755 %s", r->state, r->state, r->state), 0);
-	if (r->own_bin)
-		assert_int_equal(shell("cp -r \"$PANEL_BIN_DIR\" %s/bin", r->state), 0);
 	r->pid = forkpty(&r->pty, NULL, NULL, NULL);
 	assert_true(r->pid >= 0);
 	if (r->pid == 0) {
@@ -58,12 +56,8 @@ static void run_start(struct run *r)
 		setenv("PANEL_PG_PORT", pg_port, 1);
 		setenv("PANEL_PG_FSYNC", "off", 1);
 		unsetenv("DATABASE_URL");
-		if (r->own_bin) {
-			char bin[96];
-			snprintf(bin, sizeof(bin), "%s/bin", r->state);
-			setenv("PANEL_BIN_DIR", bin, 1);
+		if (r->quick_watch)
 			setenv("PANEL_WATCH_SECONDS", "1", 1);
-		}
 		execl("scripts/stack", "scripts/stack", "run", (char *)NULL);
 		_exit(127);
 	}
@@ -215,12 +209,14 @@ static void lighttpd_dying_ends_run_with_status_1(void **state)
 static void a_pool_that_cannot_come_back_ends_run(void **state)
 {
 	(void)state;
-	current.own_bin = true;
+	current.quick_watch = true;
 	run_start(&current);
 	assert_true(wait_until(serving, &current, 120000));
-	assert_int_equal(shell("rm %s/bin/project-fcgi && pkill -KILL -f '^%s/bin/project-fcgi'",
-	                       current.state, current.state),
-	                 0);
+	/* The workers run from the stack's runtime copy of the programs (app/bin). */
+	assert_int_equal(
+	    shell("rm %s/app/bin/project-fcgi && pkill -KILL -f '^%s/app/bin/project-fcgi'",
+	          current.state, current.state),
+	    0);
 	exits_leaving_nothing(&current, 1);
 }
 

@@ -52,7 +52,7 @@ static void open_authorizer(struct authorizer *a, bool permissions, const char *
 	a->now = fake_now;
 	snprintf(path, sizeof(path), "%s/%s", dir, state);
 	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/%s/run", dir, state);
+	snprintf(path, sizeof(path), "%s/%s/srv", dir, state);
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/%s", dir, state);
 	keyring_open(&a->keyring, path);

@@ -104,6 +104,21 @@ static void a_service_url_is_its_own_or_the_embedded_clusters_as_its_role(void *
 	unsetenv("PROJECT_DATABASE_URL");
 }
 
+static void the_state_directory_defaults_outside_tmp(void **state)
+{
+	(void)state;
+	setenv("PANEL_STATE_DIR", "/srv/panel", 1);
+	assert_string_equal(config_state_dir(), "/srv/panel");
+	unsetenv("PANEL_STATE_DIR");
+	setenv("XDG_STATE_HOME", "/home/dev/.state", 1);
+	setenv("HOME", "/home/dev", 1);
+	assert_string_equal(config_state_dir(),
+	                    getuid() == 0 ? "/var/lib/panel" : "/home/dev/.state/panel");
+	unsetenv("XDG_STATE_HOME");
+	assert_string_equal(config_state_dir(),
+	                    getuid() == 0 ? "/var/lib/panel" : "/home/dev/.local/state/panel");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +127,7 @@ int main(void)
 	    cmocka_unit_test(an_unknown_choice_exits),
 	    cmocka_unit_test(database_url_falls_back_to_the_embedded_cluster),
 	    cmocka_unit_test(a_service_url_is_its_own_or_the_embedded_clusters_as_its_role),
+	    cmocka_unit_test(the_state_directory_defaults_outside_tmp),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* common/metrics.c: counts shared between processes, rendered in the Prometheus format. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,10 @@ static const struct route routes[] = {
 static void counts_from_another_process_are_shared(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test_metrics.XXXXXX", run[64];
+	char dir[] = "/tmp/test_metrics.XXXXXX", srv[64];
 	assert_non_null(mkdtemp(dir));
-	snprintf(run, sizeof(run), "%s/run", dir);
-	assert_int_equal(mkdir(run, 0700), 0);
+	snprintf(srv, sizeof(srv), "%s/srv", dir);
+	assert_int_equal(mkdir(srv, 0700), 0);
 	setenv("PANEL_STATE_DIR", dir, 1);
 	metrics_open("unit", routes, 2);
 
@@ -91,10 +92,77 @@ static void counts_from_another_process_are_shared(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Runs metrics_open (and one count) in a child process, as a new worker would. */
+static int worker_opens(const char *dir)
+{
+	int status;
+	pid_t child = fork();
+	if (child == 0) {
+		setenv("PANEL_STATE_DIR", dir, 1);
+		metrics_open("unit", routes, 2);
+		metrics_observe(&routes[0], 200, 0.001);
+		struct buf out = BUF_INIT(0);
+		metrics_render(&out);
+		_exit(strstr(out.data, "route=\"/things\",status=\"200\"} 1\n") ? 0 : 1);
+	}
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * A link planted where the shared file belongs (pointing at a file outside) is never followed:
+ * the target is neither grown nor written, the link stays, and the worker counts on its own.
+ */
+static void a_planted_link_is_never_followed(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_metrics.XXXXXX", srv[64], victim[96], file[512] = "";
+	static const char content[] = "not a metrics file\n";
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(srv, sizeof(srv), "%s/srv", dir);
+	assert_int_equal(mkdir(srv, 0700), 0);
+	/* Where the service's file goes: where a first worker made it. */
+	assert_int_equal(worker_opens(dir), 0);
+	DIR *d = opendir(srv);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		if (strncmp(e->d_name, "metrics-unit-", 13) == 0)
+			snprintf(file, sizeof(file), "%s/%s", srv, e->d_name);
+	closedir(d);
+	assert_true(file[0]);
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(symlink(victim, file), 0);
+
+	assert_int_equal(worker_opens(dir), 0);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, sizeof(content) - 1);
+	char back[64] = "";
+	f = fopen(victim, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(back, sizeof(back), f));
+	fclose(f);
+	assert_string_equal(back, content);
+	assert_int_equal(lstat(file, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(counts_from_another_process_are_shared),
+	    cmocka_unit_test(a_planted_link_is_never_followed),
 	};
 	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
 }
