@@ -5,7 +5,7 @@
  * nothing, belongs to no role, cannot become the owner (RESET ROLE, SET ROLE, SET SESSION
  * AUTHORIZATION), cannot touch the other service's tables nor change the schema, and has its
  * timeouts from login on, as the running services show under a lock. panelctl migrate gives
- * the roles the passwords the service URLs carry.
+ * the roles the passwords the service URLs carry. The cluster's log keeps no parameter.
  */
 #include <grp.h>
 #include <pwd.h>
@@ -310,6 +310,48 @@ static void the_timeouts_apply_at_login(void **state)
 		}
 }
 
+/*
+ * A statement slower than log_min_duration_statement is logged with its text but not its
+ * parameters, which may be app secrets (the webhook's) or tokens: the cluster's server log
+ * lies outside the logs tests/e2e/run scans, so the test reads it itself.
+ */
+static void a_slow_statement_is_logged_without_its_parameters(void **state)
+{
+	(void)state;
+	const char *secret = unique("slow-secret");
+	const char *marker = unique("slow-marker");
+	char query[160], path[512], line[4096];
+	snprintf(query, sizeof(query), "SELECT pg_sleep(1.05), $1::text AS \"%s\"", marker);
+	snprintf(path, sizeof(path), "%s/pgdata/server.log", getenv("PANEL_STATE_DIR"));
+
+	PGconn *conn = PQconnectdb(getenv("DATABASE_URL"));
+	assert_int_equal(PQstatus(conn), CONNECTION_OK);
+	const char *values[] = {secret};
+	PGresult *res = PQexecParams(conn, query, 1, NULL, values, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	PQfinish(conn);
+
+	int logged = 0, leaked = 0;
+	for (int waited = 0; !logged && waited < 30000; waited += 100) {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			fail_msg("cannot read %s", path);
+		logged = leaked = 0;
+		while (fgets(line, sizeof(line), f)) {
+			logged |= strstr(line, marker) != NULL;
+			leaked |= strstr(line, secret) != NULL;
+		}
+		fclose(f);
+		if (!logged)
+			usleep(100 * 1000);
+	}
+	if (!logged)
+		fail_msg("the slow statement never reached %s", path);
+	if (leaked)
+		fail_msg("a slow statement's parameter is in %s", path);
+}
+
 /* The service's connection code itself refuses to run as the owner. */
 static void a_service_refuses_to_log_in_as_the_owner(void **state)
 {
@@ -431,6 +473,7 @@ int main(void)
 	    cmocka_unit_test(the_aggregator_role_may_only_run_the_events_maintenance),
 	    cmocka_unit_test(neither_role_can_change_the_schema),
 	    cmocka_unit_test(the_timeouts_apply_at_login),
+	    cmocka_unit_test(a_slow_statement_is_logged_without_its_parameters),
 	    cmocka_unit_test(a_service_refuses_to_log_in_as_the_owner),
 	    cmocka_unit_test(migrate_sets_the_passwords_the_service_urls_carry),
 	    cmocka_unit_test(the_running_services_apply_them),
