@@ -167,12 +167,17 @@ static void links_where_files_belong_are_refused_and_never_followed(void **state
 }
 
 /*
- * Runs script (sh) in a PID namespace of its own, as its init: whatever scripts/stack signals
- * there, nothing outside can be hit. Its last line's status is the result.
+ * Runs script (sh) in a PID namespace of its own, as its init, with a /proc of that namespace
+ * (in a mount namespace of its own): whatever scripts/stack signals there (kill -1 included),
+ * nothing outside can be hit, and what it reads in /proc is what its signals reach. The
+ * propagation of / is left as it is (util-linux makes only /proc private before mounting its
+ * own): a chroot, such as the fresh-machine check, has no mount at its /, and changing it
+ * fails there. Its last line's status is the result.
  */
 static int in_pid_namespace(const char *script)
 {
-	return shell("unshare --pid --fork --mount-proc sh -c '%s'", script);
+	return shell("unshare --pid --fork --mount-proc --propagation unchanged sh -c '%s'",
+	             script);
 }
 
 static void pid_files_are_checked_before_any_signal(void **state)
@@ -208,14 +213,23 @@ static void pid_files_are_checked_before_any_signal(void **state)
 		assert_int_equal(shell("test -f %s/pids/run/lighttpd.pid", tmp), 0);
 		refused_saying("pids", "", "start", "not a process id; nothing was signalled");
 	}
-	/* A live process that is not the stack's (pid reused, or planted): never signalled. */
+	/*
+	 * A live process that is not the stack's (a pid reused, or planted), leading a process group
+	 * of its own as each of the stack's does, with a state directory in its environment that
+	 * is not this one: neither it nor its group is signalled, and the stale files go.
+	 */
 	snprintf(script, sizeof(script),
-	         "sleep 600 & c=$!; echo $c >%s/pids/run/lighttpd.pid; echo 1 "
-	         ">%s/pids/run/drain-1.pid; env -u DATABASE_URL PANEL_STATE_DIR=%s/pids "
-	         "scripts/stack stop 2>%s/stack.err; s=$?; kill -0 $c && kill $c && [ $s = 0 ] && "
-	         "[ ! -e %s/pids/run/lighttpd.pid ]",
-	         tmp, tmp, tmp, tmp, tmp);
-	assert_int_equal(in_pid_namespace(script), 0);
+	         "PANEL_STATE_DIR=%s/pids.old setsid sleep 600 & c=$!; for i in $(seq 100); do "
+	         "[ \"$(pgrep -g $c)\" = $c ] && break; sleep 0.1; done; echo $c "
+	         ">%s/pids/run/lighttpd.pid; echo 1 >%s/pids/run/drain-1.pid; env -u DATABASE_URL "
+	         "PANEL_STATE_DIR=%s/pids scripts/stack stop 2>%s/stack.err; s=$?; "
+	         "[ \"$(pgrep -g $c)\" = $c ] && kill $c && [ $s = 0 ] && "
+	         "[ ! -e %s/pids/run/lighttpd.pid ] && [ ! -e %s/pids/run/drain-1.pid ]",
+	         tmp, tmp, tmp, tmp, tmp, tmp, tmp);
+	if (in_pid_namespace(script) != 0) {
+		shell("cat %s/stack.err >&2", tmp);
+		fail_msg("stop signalled a process that is not the stack's, or failed");
+	}
 }
 
 /* The number of projects in seeds/projects.json (the demo data). */
