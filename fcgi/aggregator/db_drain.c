@@ -13,14 +13,23 @@
 static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
 
 /*
- * The happy path in one round trip and one transaction: claim the oldest due rows (rows
- * another worker holds are skipped, so workers share the queue), delete them and store their
- * events. Running it again is harmless: it moves the next rows.
+ * The advisory lock a drain holds while it sleeps, which producers try to take shared (the
+ * WHEN clause of the event_queue_notify trigger, migrations/0015_drain_sleep_lock.up.sql).
+ */
+#define SLEEP_LOCK "72951015"
+
+/*
+ * The happy path in one round trip and one transaction: claim the oldest due rows from id $2
+ * on (rows another worker holds are skipped, so workers share the queue), delete them and
+ * store their events; with $3, give up the sleep lock first. Running it again is harmless: it
+ * moves the next rows.
  */
 static struct db_stmt batch_stmt =
     DB_STMT("drain_batch",
-            "WITH claimed AS ("
-            "    SELECT id FROM event_queue WHERE next_attempt_at <= now() "
+            "WITH awake AS ("
+            "    SELECT CASE WHEN $3 THEN pg_advisory_unlock(" SLEEP_LOCK ") END AS unlocked), "
+            "claimed AS ("
+            "    SELECT id FROM event_queue WHERE id >= $2 AND next_attempt_at <= now() "
             "    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED), "
             "moved AS ("
             "    DELETE FROM event_queue q WHERE q.id IN (SELECT id FROM claimed) "
@@ -29,8 +38,13 @@ static struct db_stmt batch_stmt =
             "    INSERT INTO events (event_id, name, payload, enqueued_at) "
             "    SELECT event_id, name, payload, enqueued_at FROM moved ORDER BY id "
             "    RETURNING 1) "
-            "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM stored)",
+            "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM stored), "
+            "       (SELECT coalesce(max(id), 0) FROM moved), (SELECT unlocked FROM awake)",
             true);
+
+/* Taken only when no producer holds it shared, that is, is between its insert and its end. */
+static struct db_stmt sleep_stmt =
+    DB_STMT("drain_sleep", "SELECT pg_try_advisory_lock(" SLEEP_LOCK ")", false);
 
 /* The fallback: the same rows, one by one, each under a savepoint (see drain.c). */
 static struct db_stmt begin_stmt = DB_STMT("drain_begin", "BEGIN", false);
@@ -89,18 +103,35 @@ enum err db_drain_listen(struct db *db)
 	return db_run(db, &listen_stmt, 0, NULL, NULL);
 }
 
-enum err db_drain_batch(struct db *db, long limit, long *moved, long *stored, char sqlstate[6])
+enum err db_drain_batch(struct db *db, long limit, int64_t from, bool wake, long *moved,
+                        long *stored, int64_t *highest, char sqlstate[6])
 {
-	char lim[DB_INT64_LEN];
-	const char *params[] = {db_param_int64(lim, limit)};
+	char lim[DB_INT64_LEN], fromtext[DB_INT64_LEN];
+	const char *params[] = {db_param_int64(lim, limit), db_param_int64(fromtext, from),
+	                        wake ? "true" : "false"};
 	PGresult *res;
-	enum err rc = db_exec(db, &batch_stmt, 1, params, &res, sqlstate);
+	enum err rc = db_exec(db, &batch_stmt, 3, params, &res, sqlstate);
 
 	*moved = *stored = 0;
+	*highest = 0;
 	if (rc)
 		return rc;
 	*moved = (long)db_int64(res, 0, 0);
 	*stored = (long)db_int64(res, 0, 1);
+	*highest = db_int64(res, 0, 2);
+	PQclear(res);
+	return ERR_OK;
+}
+
+enum err db_drain_try_sleep(struct db *db, bool *asleep)
+{
+	PGresult *res;
+	enum err rc = db_exec(db, &sleep_stmt, 0, NULL, &res, NULL);
+
+	*asleep = false;
+	if (rc)
+		return rc;
+	*asleep = db_bool(res, 0, 0);
 	PQclear(res);
 	return ERR_OK;
 }

@@ -29,6 +29,9 @@ struct drain {
 	long failures;          /* consecutive failures, for the pause before the next try */
 	struct drain_row *rows; /* the fallback's claim: cfg.batch_size rows */
 	time_t maintain_at;     /* CLOCK_MONOTONIC seconds of the next maintenance; 0: at once */
+	struct drain_cursor cursor; /* where claims start (drain_policy.c) */
+	unsigned asleep_gen;        /* db.gen of the connection holding the sleep lock; 0: none */
+	long busy_tries;            /* empty claims in a row that could not take the sleep lock */
 };
 
 static time_t monotonic_s(void)
@@ -37,6 +40,14 @@ static time_t monotonic_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void report_maintenance(const char *action, const char *part, int64_t rows)
@@ -183,8 +194,11 @@ static enum err drain_fallback(struct drain *d, size_t *handled)
 	return ERR_OK;
 }
 
-/* Returns at once when notifications came in meanwhile, else after one, a signal or poll_ms. */
-static void wait_for_work(struct drain *d)
+/*
+ * Returns at once when notifications came in meanwhile, else after one, a signal or ms
+ * milliseconds.
+ */
+static void wait_for_work(struct drain *d, long ms)
 {
 	bool notified;
 
@@ -193,8 +207,56 @@ static void wait_for_work(struct drain *d)
 		return;
 	if (db_drain_consume(&d->db, &notified) || notified)
 		return;
-	if (wait_for(d, db_drain_socket(&d->db), d->cfg.poll_ms))
+	if (wait_for(d, db_drain_socket(&d->db), ms))
 		db_drain_consume(&d->db, &notified);
+}
+
+/* One batch from where the cursor says, giving up the sleep lock when this connection holds it. */
+static enum err batch(struct drain *d, long *moved, long *stored, char sqlstate[6])
+{
+	int64_t from = drain_claim_from(&d->cursor, &d->cfg, monotonic_ms()), highest;
+	enum err rc = db_drain_batch(&d->db, d->cfg.batch_size, from, d->asleep_gen == d->db.gen,
+	                             moved, stored, &highest, sqlstate);
+
+	if (!rc) {
+		d->asleep_gen = 0;
+		drain_claimed(&d->cursor, &d->cfg, from, *moved, highest);
+	}
+	return rc;
+}
+
+/*
+ * The queue looked empty: sleep until a notification, a signal or the poll, if no producer is
+ * mid-transaction. Producers notify only a drain that holds the sleep lock (migration 0015), so
+ * it is taken first and the queue looked at once more (rows committed before it was taken sent
+ * nothing); when a producer holds it shared, its rows come at its commit: look again shortly.
+ * Returns whether rows were moved meanwhile (*moved) or the lock could not be had, so that the
+ * caller claims again; a failure is returned as it is.
+ */
+static enum err sleep_or_retry(struct drain *d, long *moved, long *stored, char sqlstate[6])
+{
+	bool asleep = false;
+	enum err rc = d->asleep_gen == d->db.gen ? ERR_OK : db_drain_try_sleep(&d->db, &asleep);
+
+	*moved = *stored = 0;
+	if (rc)
+		return rc;
+	if (d->asleep_gen != d->db.gen && !asleep) {
+		wait_for_work(d, drain_busy_wait_ms(&d->cfg, ++d->busy_tries));
+		return ERR_OK;
+	}
+	d->busy_tries = 0;
+	if (asleep) {
+		d->asleep_gen = d->db.gen;
+		/* Still holding the lock: the batch gives it up only when this claim was empty. */
+		int64_t from = drain_claim_from(&d->cursor, &d->cfg, monotonic_ms()), highest;
+		rc = db_drain_batch(&d->db, d->cfg.batch_size, from, false, moved, stored, &highest,
+		                    sqlstate);
+		if (rc || *moved)
+			return rc;
+	}
+	wait_for_work(d, d->cfg.poll_ms);
+	return ERR_OK;
 }
 
 static void drain_run(struct drain *d)
@@ -209,7 +271,9 @@ static void drain_run(struct drain *d)
 			continue;
 		}
 		maintain_when_due(d);
-		enum err rc = db_drain_batch(&d->db, d->cfg.batch_size, &moved, &stored, sqlstate);
+		enum err rc = batch(d, &moved, &stored, sqlstate);
+		if (!rc && moved == 0)
+			rc = sleep_or_retry(d, &moved, &stored, sqlstate);
 		if (rc == ERR_UNAVAILABLE) {
 			pause_after_failure(d);
 			continue;
@@ -223,7 +287,7 @@ static void drain_run(struct drain *d)
 			}
 			d->failures = 0;
 			if (handled == 0)
-				wait_for_work(d);
+				wait_for_work(d, d->cfg.poll_ms);
 			continue;
 		}
 		d->failures = 0;
@@ -233,12 +297,9 @@ static void drain_run(struct drain *d)
 			log_info("%ld queued events were stored already; their rows were dropped",
 			         moved - stored);
 		/*
-		 * Claim again until a claim comes back empty: rows committed during this batch
-		 * may have sent no notification (producers notify only an idle drain, see
-		 * migrations/0008_notify_when_idle.up.sql).
+		 * Claim again until a claim comes back empty: rows committed during a batch sent
+		 * no notification (producers notify only a sleeping drain).
 		 */
-		if (moved == 0)
-			wait_for_work(d);
 	}
 }
 

@@ -21,9 +21,10 @@ struct drain_config {
 	long backoff_base_ms; /* DRAIN_BACKOFF_BASE_MS [1000]: delay after the first failure */
 	long backoff_max_ms;  /* DRAIN_BACKOFF_MAX_MS [300000]: the longest delay */
 	/*
-	 * DRAIN_POLL_MS [50]: longest wait without a notification. Producers notify only a drain
-	 * they believe idle (migration 0008), so a row committed just after an empty claim waits
-	 * for this poll; an empty claim costs one index probe.
+	 * DRAIN_POLL_MS [50]: longest wait without a notification, and how often a claim looks
+	 * at the whole queue (see struct drain_cursor). Producers notify only a sleeping drain
+	 * (migration 0015), so a lost notification or a row committed far out of order waits for
+	 * this poll.
 	 */
 	long poll_ms;
 	/*
@@ -69,6 +70,36 @@ long drain_maintain_delay_s(const struct drain_config *cfg, bool succeeded);
  */
 void drain_error_text(const char *sqlstate, const char *message, char *out, size_t size);
 
+/*
+ * Where the drain's claims start. A claim scans event_queue's primary key from its lower bound,
+ * and every row the drain deleted since the last vacuum is still a dead entry of that index,
+ * below the rows waiting. So a claim starts DRAIN_WINDOW ids below the highest id claimed so far
+ * (rows committed out of order within that window are seen at once), and a full claim, from
+ * the first id, which also finds rows committed further out of order and rows whose retry has
+ * come due, is made at least every poll_ms and again for as long as full claims come back full.
+ */
+enum { DRAIN_WINDOW = 1000 };
+struct drain_cursor {
+	int64_t highest;     /* the highest queue id claimed so far, 0 before any */
+	int64_t full_due_ms; /* when the next claim must be full (CLOCK_MONOTONIC ms) */
+	bool again;          /* the last full claim came back full */
+};
+
+/* The lower bound of the next claim at now_ms (0: a full claim, which it then schedules). */
+int64_t drain_claim_from(struct drain_cursor *c, const struct drain_config *cfg, int64_t now_ms);
+
+/* Records a claim from `from` that took `moved` rows, the highest of them `highest`. */
+void drain_claimed(struct drain_cursor *c, const struct drain_config *cfg, int64_t from, long moved,
+                   int64_t highest);
+
+/*
+ * How long to wait before looking at the queue again after an empty claim when a producer is
+ * mid-transaction (the drain could not take its sleep lock, and the producer sent nothing):
+ * 1 ms, doubling with each try in a row up to poll_ms (another drain that sleeps holds the lock
+ * for as long as it sleeps).
+ */
+long drain_busy_wait_ms(const struct drain_config *cfg, long tries);
+
 /* A row claimed by the fallback: its queue id and how often storing it has failed. */
 struct drain_row {
 	int64_t id;
@@ -79,11 +110,19 @@ struct drain_row {
 /* LISTEN event_queue on the current connection. */
 enum err db_drain_listen(struct db *db);
 /*
- * The happy path, one statement: claims up to limit due rows (FOR UPDATE SKIP LOCKED, by id),
- * deletes them and inserts their events. *moved is the number of queue rows taken, *stored of
- * events inserted (fewer when an event_id was already stored). sqlstate receives the failure's.
+ * The happy path, one statement: claims up to limit due rows from id `from` on (FOR UPDATE SKIP
+ * LOCKED, by id), deletes them and inserts their events; with wake, first gives up the sleep
+ * lock (db_drain_try_sleep). *moved is the number of queue rows taken, *stored of events
+ * inserted (fewer when an event_id was already stored), *highest the highest id taken (0 for
+ * none). sqlstate receives the failure's.
  */
-enum err db_drain_batch(struct db *db, long limit, long *moved, long *stored, char sqlstate[6]);
+enum err db_drain_batch(struct db *db, long limit, int64_t from, bool wake, long *moved,
+                        long *stored, int64_t *highest, char sqlstate[6]);
+/*
+ * Takes the sleep lock if no producer is mid-transaction (see migration 0015): *asleep tells.
+ * Held by the session until the next db_drain_batch() with wake, or until the connection ends.
+ */
+enum err db_drain_try_sleep(struct db *db, bool *asleep);
 /*
  * The fallback, row by row in one transaction: begin, claim (rows filled up to max, *n set),
  * then for each row a savepoint, the move, and a release or a rollback to the savepoint

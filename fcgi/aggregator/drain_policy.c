@@ -73,3 +73,30 @@ void drain_error_text(const char *sqlstate, const char *message, char *out, size
 	snprintf(out, size, "%s%s%.*s", sqlstate && *sqlstate ? sqlstate : "",
 	         sqlstate && *sqlstate ? ": " : "", len, message);
 }
+
+int64_t drain_claim_from(struct drain_cursor *c, const struct drain_config *cfg, int64_t now_ms)
+{
+	if (c->highest == 0 || c->again || now_ms >= c->full_due_ms) {
+		c->full_due_ms = now_ms + cfg->poll_ms;
+		return 0;
+	}
+	return c->highest > DRAIN_WINDOW ? c->highest - DRAIN_WINDOW : 0;
+}
+
+void drain_claimed(struct drain_cursor *c, const struct drain_config *cfg, int64_t from, long moved,
+                   int64_t highest)
+{
+	if (from == 0)
+		c->again = moved >= cfg->batch_size;
+	if (highest > c->highest)
+		c->highest = highest;
+}
+
+long drain_busy_wait_ms(const struct drain_config *cfg, long tries)
+{
+	long ms = 1;
+
+	for (long i = 1; i < tries && ms < cfg->poll_ms; i++)
+		ms *= 2;
+	return ms < cfg->poll_ms ? ms : cfg->poll_ms;
+}

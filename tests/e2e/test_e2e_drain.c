@@ -1,11 +1,14 @@
 /*
  * The drain worker end to end, with its two workers of the test stack: queued events reach
  * events once each; duplicates in the queue are stored once; uncommitted and rolled-back
- * producer rows are handled by visibility, not by an id cursor; a row that can never be stored
- * is parked in events_dead while the rows around it arrive; and a lost notification or a killed
- * listening connection delays events only until the next poll. Deadlines are generous.
+ * producer rows are handled by visibility, also when committed after more than a claim
+ * window of later rows; a row that can never be stored is parked in events_dead while the rows
+ * around it arrive; producers notify only a sleeping drain, which holds the sleep lock; and a
+ * lost notification or a killed listening connection delays events only until the next poll.
+ * Deadlines are generous.
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +53,48 @@ static void producer_exec(PGconn *c, const char *query)
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		fail_msg("producer: %s: %s", query, PQresultErrorMessage(res));
 	PQclear(res);
+}
+
+/* The advisory lock a sleeping drain holds (migrations/0015_drain_sleep_lock.up.sql). */
+#define SLEEP_LOCK "72951015"
+
+/*
+ * Connections of the test's own that outlive a statement (one listening, one holding the
+ * sleep lock), closed by the teardown even when a test fails.
+ */
+static PGconn *listener_conn, *locker_conn;
+
+static int close_conns(void **state)
+{
+	close_producer(state);
+	if (listener_conn)
+		PQfinish(listener_conn);
+	if (locker_conn)
+		PQfinish(locker_conn);
+	listener_conn = locker_conn = NULL;
+	return 0;
+}
+
+static PGconn *connect_db(void)
+{
+	PGconn *c = PQconnectdb(getenv("DATABASE_URL"));
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("connection: %s", PQerrorMessage(c));
+	return c;
+}
+
+/* Notifications on event_queue that reach c within ms (all of them are read). */
+static int notifications(PGconn *c, int ms)
+{
+	int n = 0;
+	for (int waited = 0; waited <= ms; waited += 10) {
+		struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+		if (poll(&p, 1, 10) < 0 || !PQconsumeInput(c))
+			fail_msg("listener: %s", PQerrorMessage(c));
+		for (PGnotify *note; (note = PQnotifies(c)) != NULL; n++)
+			PQfreemem(note);
+	}
+	return n;
 }
 
 static void both_workers_run_side_by_side(void **state)
@@ -181,6 +226,73 @@ static void open_and_rolled_back_producer_transactions(void **state)
 }
 
 /*
+ * A row committed after more than the drain's claim window (1,000 ids) of later rows came and
+ * went: the claims that start below the highest id claimed do not reach it, the full claim a
+ * poll later does.
+ */
+static void a_row_committed_far_out_of_order_is_drained(void **state)
+{
+	(void)state;
+	const char *slow = unique("far-slow"), *later = unique("far-later");
+	char query[256];
+	PGconn *c = producer();
+
+	producer_exec(c, "BEGIN");
+	snprintf(query, sizeof(query),
+	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
+	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u",
+	         slow);
+	producer_exec(c, query);
+	for (int i = 0; i < 3; i++)
+		enqueue(later, 1000);
+	assert_true(all_drained(later, OUTBOX_DEADLINE_MS));
+	producer_exec(c, "COMMIT");
+	close_producer(NULL);
+	snprintf(query, sizeof(query), "SELECT count(*) FROM events WHERE name = '%s'", slow);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	assert_int_equal(stored_count(slow), 1);
+}
+
+/*
+ * An idle drain sleeps holding the sleep lock exclusively. A producer that cannot take it
+ * shared notifies; one that can (no drain sleeps: here the test holds it shared, so no drain
+ * can sleep) sends nothing, and the drains, which cannot sleep either, keep draining.
+ */
+static void producers_notify_only_a_sleeping_drain(void **state)
+{
+	(void)state;
+	const char *woken = unique("woken"), *silent = unique("unnotified");
+	char held[] = "SELECT count(*) = 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+	              "WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = " SLEEP_LOCK
+	              " AND l.mode = 'ExclusiveLock' AND l.granted "
+	              "AND a.application_name = 'aggregator-drain'";
+
+	assert_true(wait_until(sql_holds, held, OUTBOX_DEADLINE_MS));
+	listener_conn = connect_db();
+	producer_exec(listener_conn, "LISTEN event_queue");
+	locker_conn = connect_db();
+
+	/* The test holds the lock as a sleeping drain would (taken when the drain wakes up). */
+	producer_exec(locker_conn, "SELECT pg_advisory_lock(" SLEEP_LOCK ")");
+	notifications(listener_conn, 0);
+	enqueue(woken, 1);
+	assert_true(notifications(listener_conn, OUTBOX_DEADLINE_MS) > 0);
+	assert_true(all_drained(woken, OUTBOX_DEADLINE_MS));
+
+	/* Held shared: a producer finds every drain awake. */
+	producer_exec(locker_conn, "SELECT pg_advisory_unlock(" SLEEP_LOCK ")");
+	producer_exec(locker_conn, "SELECT pg_advisory_lock_shared(" SLEEP_LOCK ")");
+	notifications(listener_conn, 0);
+	enqueue(silent, 3);
+	assert_true(all_drained(silent, OUTBOX_DEADLINE_MS));
+	assert_int_equal(notifications(listener_conn, 200), 0);
+	assert_int_equal(assert_exactly_once(silent), 3);
+	producer_exec(locker_conn, "SELECT pg_advisory_unlock_shared(" SLEEP_LOCK ")");
+	close_conns(NULL);
+	assert_true(wait_until(sql_holds, held, OUTBOX_DEADLINE_MS));
+}
+
+/*
  * Rows the events table refuses (a name of 300 characters, an empty name, a payload that is
  * not an object), queued between good ones: the good ones arrive, the bad ones are tried
  * DRAIN_MAX_ATTEMPTS times and parked in events_dead with their error.
@@ -305,6 +417,8 @@ int main(void)
 	    cmocka_unit_test(queued_events_arrive_once_each),
 	    cmocka_unit_test(duplicates_in_the_queue_are_stored_once),
 	    cmocka_unit_test(open_and_rolled_back_producer_transactions),
+	    cmocka_unit_test_teardown(a_row_committed_far_out_of_order_is_drained, close_producer),
+	    cmocka_unit_test_teardown(producers_notify_only_a_sleeping_drain, close_conns),
 	    cmocka_unit_test(unstorable_rows_are_parked_with_their_error),
 	    cmocka_unit_test(a_lost_notification_delays_only_until_the_poll),
 	    cmocka_unit_test(killed_listening_connections_come_back),

@@ -144,6 +144,50 @@ static void the_kept_error_is_one_line_with_its_sqlstate(void **state)
 	assert_string_equal(small, "23514: a very l");
 }
 
+static void claims_start_below_the_highest_id_and_look_at_everything_each_poll(void **state)
+{
+	(void)state;
+	struct drain_config cfg = {.batch_size = 1000, .poll_ms = 50};
+	struct drain_cursor c = {0};
+
+	/* Nothing claimed yet: the whole queue, and the next full claim a poll later. */
+	assert_int_equal(drain_claim_from(&c, &cfg, 10000), 0);
+	drain_claimed(&c, &cfg, 0, 10, 5000);
+	assert_int_equal(c.highest, 5000);
+	/* Within the poll: DRAIN_WINDOW ids below the highest claimed. */
+	assert_int_equal(drain_claim_from(&c, &cfg, 10010), 5000 - DRAIN_WINDOW);
+	drain_claimed(&c, &cfg, 5000 - DRAIN_WINDOW, 3, 7000);
+	assert_int_equal(drain_claim_from(&c, &cfg, 10049), 7000 - DRAIN_WINDOW);
+	/* A claim that found only older rows does not move the cursor back. */
+	drain_claimed(&c, &cfg, 7000 - DRAIN_WINDOW, 1, 6500);
+	assert_int_equal(c.highest, 7000);
+	/* A poll later: the whole queue again. */
+	assert_int_equal(drain_claim_from(&c, &cfg, 10050), 0);
+	assert_int_equal(drain_claim_from(&c, &cfg, 10051), 7000 - DRAIN_WINDOW);
+	/* A full claim that came back full: the next claim is full too, until one is not. */
+	assert_int_equal(drain_claim_from(&c, &cfg, 10100), 0);
+	drain_claimed(&c, &cfg, 0, 1000, 800);
+	assert_int_equal(drain_claim_from(&c, &cfg, 10101), 0);
+	drain_claimed(&c, &cfg, 0, 999, 1799);
+	assert_int_equal(drain_claim_from(&c, &cfg, 10102), 7000 - DRAIN_WINDOW);
+	/* The window never starts below the first id. */
+	struct drain_cursor young = {.highest = 300, .full_due_ms = 20000};
+	assert_int_equal(drain_claim_from(&young, &cfg, 10000), 0);
+}
+
+static void a_busy_queue_is_looked_at_again_within_milliseconds(void **state)
+{
+	(void)state;
+	struct drain_config cfg = {.poll_ms = 50};
+
+	assert_int_equal(drain_busy_wait_ms(&cfg, 1), 1);
+	assert_int_equal(drain_busy_wait_ms(&cfg, 2), 2);
+	assert_int_equal(drain_busy_wait_ms(&cfg, 6), 32);
+	/* Another drain sleeping holds the lock for long: back off to the poll. */
+	assert_int_equal(drain_busy_wait_ms(&cfg, 7), 50);
+	assert_int_equal(drain_busy_wait_ms(&cfg, 1000000), 50);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +198,8 @@ int main(void)
 	    cmocka_unit_test(reconnection_pauses_are_short_and_bounded),
 	    cmocka_unit_test(a_failed_maintenance_is_tried_again_within_a_minute),
 	    cmocka_unit_test(the_kept_error_is_one_line_with_its_sqlstate),
+	    cmocka_unit_test(claims_start_below_the_highest_id_and_look_at_everything_each_poll),
+	    cmocka_unit_test(a_busy_queue_is_looked_at_again_within_milliseconds),
 	};
 	return cmocka_run_group_tests_name("aggregator drain policy", tests, NULL, NULL);
 }
