@@ -62,11 +62,13 @@ static bool conn_dead(PGconn *conn)
 	/*
 	 * A terminated backend leaves its FATAL message and then EOF on the socket. One read may
 	 * take only the message (libpq reports it as a notice), so read while the socket stays
-	 * readable, a few times at most, until the EOF shows.
+	 * readable, a few times at most, until the EOF shows. An idle connection that is fine has
+	 * nothing to read: one poll() tells, where a read first cost a second system call on
+	 * every statement.
 	 */
 	for (int i = 0; i < 4; i++) {
 		struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
-		if (i > 0 && poll(&p, 1, 0) <= 0)
+		if (poll(&p, 1, 0) <= 0)
 			break;
 		if (!PQconsumeInput(conn))
 			return true;

@@ -90,3 +90,97 @@ json_t *json_from_db(const char *text)
 {
 	return json_loads(text, JSON_DECODE_ANY, NULL);
 }
+
+/* A string's bytes escaped as jansson escapes them: quote, backslash and control characters. */
+static int render_string(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t from = 0;
+
+	if (buf_append(b, "\"", 1))
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		char esc[6] = {'\\', (char)c, '0', '0', hex[c >> 4], hex[c & 15]};
+		size_t n = 2;
+		switch (c) {
+		case '"':
+		case '\\': break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default: esc[1] = 'u'; n = 6;
+		}
+		if (buf_append(b, s + from, i - from) || buf_append(b, esc, n))
+			return -1;
+		from = i + 1;
+	}
+	if (buf_append(b, s + from, len - from))
+		return -1;
+	return buf_append(b, "\"", 1);
+}
+
+static int render_integer(struct buf *b, json_int_t v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+	/* In unsigned arithmetic, so that the most negative value has a magnitude too. */
+	unsigned long long m = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		digits[--n] = (char)('0' + m % 10);
+		m /= 10;
+	} while (m);
+	if (v < 0)
+		digits[--n] = '-';
+	return buf_append(b, digits + n, sizeof(digits) - n);
+}
+
+int json_render(struct buf *b, const json_t *value)
+{
+	switch (json_typeof(value)) {
+	case JSON_OBJECT: {
+		json_t *object = (json_t *)value; /* iterating changes nothing */
+		if (buf_append(b, "{", 1))
+			return -1;
+		for (void *it = json_object_iter(object); it;
+		     it = json_object_iter_next(object, it)) {
+			if ((it != json_object_iter(object) && buf_append(b, ",", 1)) ||
+			    render_string(b, json_object_iter_key(it),
+			                  json_object_iter_key_len(it)) ||
+			    buf_append(b, ":", 1) || json_render(b, json_object_iter_value(it)))
+				return -1;
+		}
+		return buf_append(b, "}", 1);
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *item;
+		if (buf_append(b, "[", 1))
+			return -1;
+		json_array_foreach(value, i, item)
+		{
+			if ((i && buf_append(b, ",", 1)) || json_render(b, item))
+				return -1;
+		}
+		return buf_append(b, "]", 1);
+	}
+	case JSON_STRING:
+		return render_string(b, json_string_value(value), json_string_length(value));
+	case JSON_INTEGER: return render_integer(b, json_integer_value(value));
+	case JSON_REAL: {
+		/* Rare (the statistics' averages): jansson's own shortest round-trip form. */
+		char text[64];
+		size_t n = json_dumpb(value, text, sizeof(text), JSON_ENCODE_ANY);
+		return n && n < sizeof(text) ? buf_append(b, text, n) : -1;
+	}
+	case JSON_TRUE: return buf_append(b, "true", 4);
+	case JSON_FALSE: return buf_append(b, "false", 5);
+	case JSON_NULL: return buf_append(b, "null", 4);
+	}
+	return -1;
+}

@@ -22,12 +22,13 @@ struct route;
 enum { REQ_MAX_BODY = 1024 * 1024, REQ_MAX_PATH_IDS = 2, REQ_ID_MAX = 64 };
 
 struct req {
-	const char *method;       /* as sent, except HEAD, which is reported as "GET" */
-	bool head;                /* the client sent HEAD: the body is computed, not sent */
-	const char *path;         /* the path as lighttpd routed it, without the query */
-	const char *query_string; /* raw, "" when absent */
-	struct query query;       /* decoded by the dispatcher */
-	const char *content_type; /* NULL when absent; likewise the headers below */
+	const char *method;         /* as sent, except HEAD, which is reported as "GET" */
+	bool head;                  /* the client sent HEAD: the body is computed, not sent */
+	const char *path;           /* the path as lighttpd routed it, without the query */
+	const char *query_string;   /* raw, "" when absent */
+	struct query query;         /* decoded by the dispatcher */
+	const char *content_type;   /* NULL when absent; likewise the headers below */
+	const char *content_length; /* as lighttpd passed it; http.c reads the body by it */
 	const char *authorization;
 	const char *if_none_match;
 	const char *idempotency_key;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "parse.h"
 
 enum err resp_header(struct resp *resp, const char *name, const char *fmt, ...)
@@ -24,16 +25,11 @@ enum err resp_header(struct resp *resp, const char *name, const char *fmt, ...)
 	return ERR_OK;
 }
 
-static int dump_to_buf(const char *data, size_t size, void *b)
-{
-	return buf_append(b, data, size);
-}
-
 enum err resp_json(struct resp *resp, int status, json_t *body)
 {
 	if (!body)
 		return resp_error(resp, ERR_INTERNAL, "could not build the answer");
-	int rc = json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT | JSON_ENCODE_ANY);
+	int rc = json_render(&resp->body, body);
 	json_decref(body);
 	if (rc)
 		return resp_error(resp, ERR_INTERNAL, "could not render the answer");
@@ -70,7 +66,7 @@ void resp_render_error(struct resp *resp, enum err e)
 	json_t *body = json_pack("{s:s, s:s}", "name", err_name(e), "message",
 	                         resp->message[0] ? resp->message : err_default_message(e));
 	buf_reset(&resp->body);
-	if (!body || json_dump_callback(body, dump_to_buf, &resp->body, JSON_COMPACT)) {
+	if (!body || json_render(&resp->body, body)) {
 		buf_reset(&resp->body);
 		buf_puts(&resp->body,
 		         "{\"name\":\"InternalServerError\",\"message\":\"internal error\"}");
