@@ -2,8 +2,8 @@
  * The SQL of deployments. Every write is one statement: the change, its event rows in
  * event_queue (the transactional outbox) and, for a keyed creation, its idempotency key, so
  * they commit together or not at all. Reads are one round trip; list totals come from the
- * deployment_counts counters (see migrations/0004_counters.up.sql) unless a time window needs
- * an exact count. Nothing here decides what is allowed: the handlers and transitions.c do.
+ * counters (deployment_counts over all projects, project_deployments for one: migrations 0004
+ * and 0016) unless a time window needs an exact count. Nothing here decides what is allowed: the handlers and transitions.c do.
  */
 #include <string.h>
 
@@ -110,11 +110,10 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
  * The rows of the page are chosen first (the inner query walks the index and skips the offset)
  * and only those are rendered, so a deep page does not format every row it skips.
  */
-#define PAGE_SQL(shape)                                                                        \
+#define PAGE_SQL(shape, counted)                                                               \
 	"SELECT t.total, t.project_found, page.* "                                             \
 	"FROM (SELECT CASE WHEN $3::timestamptz IS NULL AND $4::timestamptz IS NULL "          \
-	"             THEN (SELECT coalesce(sum(c.n), 0)::bigint FROM deployment_counts c "    \
-	"                   WHERE c.project_id = $1 AND c.status = ANY ($2::text[])) "         \
+	"             THEN " counted " "                                                      \
 	"             ELSE (SELECT count(*) FROM deployments d "                               \
 	"                   WHERE " shape " AND " WINDOW ") END AS total, "                    \
 	"             EXISTS (SELECT 1 FROM projects WHERE id = $1) AS project_found) t "      \
@@ -124,15 +123,30 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 	"                         ORDER BY d.created_at DESC, d.id DESC " DB_SQL_PAGE("$5") ") d " \
 	"                   ORDER BY d.created_at DESC, d.id DESC) page ON true"
 
+/*
+ * The totals without a window: over all projects, the sum of the shards of deployment_counts
+ * (project_id 0); for one project, its row of project_deployments, a column per status (see
+ * migrations/0016_project_deployments.up.sql), of which the statuses in $2 are added up.
+ */
+#define COUNTED_ALL                                                                            \
+	"(SELECT coalesce(sum(c.n), 0)::bigint FROM deployment_counts c "                      \
+	" WHERE c.project_id = 0 AND c.status = ANY ($2::text[]))"
+#define STATUS_COUNT(e, name) "CASE WHEN '" name "' = ANY ($2::text[]) THEN s." name " ELSE 0 END"
+#define COUNTED_PROJECT                                                                        \
+	"coalesce((SELECT " DEPLOYMENT_STATUSES(STATUS_COUNT, " + ")                           \
+	"          FROM project_deployments s WHERE s.project_id = $1), 0)"
+
 static struct db_stmt page_all_stmt =
-	DB_STMT("deployments_page_all", PAGE_SQL("true"), true);
+	DB_STMT("deployments_page_all", PAGE_SQL("true", COUNTED_ALL), true);
 static struct db_stmt page_project_stmt =
-	DB_STMT("deployments_page_project", PAGE_SQL("d.project_id = $1"), true);
+	DB_STMT("deployments_page_project", PAGE_SQL("d.project_id = $1", COUNTED_PROJECT), true);
 static struct db_stmt page_status_stmt =
-	DB_STMT("deployments_page_status", PAGE_SQL("d.status = ANY ($2::text[])"), true);
+	DB_STMT("deployments_page_status", PAGE_SQL("d.status = ANY ($2::text[])", COUNTED_ALL),
+		true);
 static struct db_stmt page_project_status_stmt =
 	DB_STMT("deployments_page_project_status",
-		PAGE_SQL("d.project_id = $1 AND d.status = ANY ($2::text[])"), true);
+		PAGE_SQL("d.project_id = $1 AND d.status = ANY ($2::text[])", COUNTED_PROJECT),
+		true);
 
 static struct db_stmt get_stmt = DB_STMT("deployments_get",
 	"SELECT " DB_DEPLOYMENT_COLUMNS("d") " FROM deployments d WHERE d.id = $1",

@@ -1,25 +1,26 @@
 /*
- * The SQL of projects. The flags and the latest deployment are computed in the same statement
- * as the page, from indexes (see migrations/0001_core.up.sql), never with a query per project.
+ * The SQL of projects. The flags and the latest deployment come from the project's row of
+ * project_deployments (its deployments counted by status and the newest of them, kept by
+ * triggers in the transaction of every change: migrations/0016_project_deployments.up.sql),
+ * joined in the same statement as the page, never with a query per project.
  */
 #include "db_rows.h"
 
 /*
- * The columns of a project, in the order project_read() reads them. The two flags are
- * probes of the partial indexes deployments_ongoing and deployments_live, whose predicates
- * these literals must imply (the statuses come from project.h's one list).
+ * The columns of a project, in the order project_read() reads them. The flags add up the
+ * summary's columns of the unfinished statuses and of the live one, named as the statuses of
+ * project.h's one list. A project without deployments may have no summary row yet.
  */
+#define SUMMARY_COLUMN(e, name) "s." name
 #define PROJECT_COLUMNS                                                                            \
 	"p.id, p.name, p.url, p.owner_id, api_time(p.created_at), "                                \
-	"EXISTS (SELECT 1 FROM deployments d WHERE d.project_id = p.id "                           \
-	"        AND d.status IN (" DEPLOYMENT_SQL_UNFINISHED ")), "                               \
-	"EXISTS (SELECT 1 FROM deployments d WHERE d.project_id = p.id "                           \
-	"        AND d.status = " DEPLOYMENT_SQL_LIVE "), "                                        \
-	"l.id, l.status, api_time(l.created_at) "
-#define LATEST_DEPLOYMENT                                                                          \
-	"LEFT JOIN LATERAL (SELECT d.id, d.status, d.created_at FROM deployments d "               \
-	"                   WHERE d.project_id = p.id "                                            \
-	"                   ORDER BY d.created_at DESC, d.id DESC LIMIT 1) l ON true "
+	"coalesce(" DEPLOYMENT_UNFINISHED(                                                         \
+	    SUMMARY_COLUMN,                                                                        \
+	    " + ") " > 0, false), "                                                                \
+	           "coalesce(" DEPLOYMENT_LIVE(                                                    \
+	               SUMMARY_COLUMN, ) " > 0, false), "                                          \
+	                                 "s.latest_id, s.latest_status, api_time(s.latest_created_at) "
+#define PROJECT_SUMMARY "LEFT JOIN project_deployments s ON s.project_id = p.id "
 
 /*
  * $1 the offset; $2 NULL, or a cursor's id: only the projects after it. The projects of
@@ -34,14 +35,14 @@ static struct db_stmt page_stmt = DB_STMT("projects_page",
 	"                   FROM (SELECT * FROM projects "
 	"                         WHERE id > coalesce($2::bigint, 0) "
 	"                         ORDER BY id " DB_SQL_PAGE("$1") ") p "
-	LATEST_DEPLOYMENT
+	PROJECT_SUMMARY
 	"                   ORDER BY p.id) page ON true",
 	true);
 /* clang-format on */
 
 static struct db_stmt get_stmt = DB_STMT(
     "projects_get",
-    "SELECT 0, " PROJECT_COLUMNS "FROM projects p " LATEST_DEPLOYMENT "WHERE p.id = $1", true);
+    "SELECT 0, " PROJECT_COLUMNS "FROM projects p " PROJECT_SUMMARY "WHERE p.id = $1", true);
 
 /* Reads the project of a row of either statement; *present is false for the empty page's row. */
 static enum err project_read(struct arena *a, const PGresult *res, int row, struct project_row *out,

@@ -11,6 +11,9 @@
 #include "client.h"
 #include "deploy.h"
 
+/* Runs SQL whose result is not needed. */
+#define sql_exec(...) json_decref(sql(__VA_ARGS__))
+
 static const char *const bad_ids[] = {"0", "-1", "abc", "9223372036854775808", "1.5", "01"};
 
 static void assert_deployment_shape(const json_t *d, int64_t project_id, const char *status)
@@ -818,6 +821,124 @@ static void parallel_creations_each_get_their_deployment_and_event(void **state)
 	reply_free(&r);
 }
 
+/* A webhook delivery of a thread: deployment id to status, with the project's secret. */
+struct move_call {
+	const struct fixture_project *p;
+	int64_t id;
+	const char *status;
+};
+
+static void *move_thread(void *arg)
+{
+	const struct move_call *m = arg;
+	move(m->p, m->id, m->status);
+	return NULL;
+}
+
+/*
+ * Rows of project_deployments for the projects in `ids` (a SQL list) that differ from a recount
+ * of deployments, either way; and total counters that differ from a count over all projects.
+ */
+static int64_t summary_drift(const char *ids)
+{
+	return sql_int(
+	    "WITH now_kept AS (SELECT project_id, pending, building, deploying, done, failed, "
+	    "                         cancelled, latest_id, latest_status, latest_created_at "
+	    "                  FROM project_deployments WHERE project_id IN (%s)), "
+	    "recount AS (SELECT c.*, l.id, l.status, l.created_at "
+	    "            FROM (SELECT project_id, "
+	    "                         count(*) FILTER (WHERE status = 'pending'), "
+	    "                         count(*) FILTER (WHERE status = 'building'), "
+	    "                         count(*) FILTER (WHERE status = 'deploying'), "
+	    "                         count(*) FILTER (WHERE status = 'done'), "
+	    "                         count(*) FILTER (WHERE status = 'failed'), "
+	    "                         count(*) FILTER (WHERE status = 'cancelled') "
+	    "                  FROM deployments WHERE project_id IN (%s) GROUP BY project_id) c "
+	    "            JOIN (SELECT DISTINCT ON (project_id) project_id, id, status, created_at "
+	    "                  FROM deployments WHERE project_id IN (%s) "
+	    "                  ORDER BY project_id, created_at DESC, id DESC) l USING (project_id)), "
+	    "totals AS (SELECT status, sum(n) FROM deployment_counts WHERE project_id = 0 "
+	    "           GROUP BY status HAVING sum(n) <> 0), "
+	    "counted AS (SELECT status, count(*) FROM deployments GROUP BY status) "
+	    "SELECT (SELECT count(*) FROM ((TABLE now_kept EXCEPT TABLE recount) "
+	    "                              UNION ALL (TABLE recount EXCEPT TABLE now_kept)) x) "
+	    "     + (SELECT count(*) FROM ((TABLE totals EXCEPT TABLE counted) "
+	    "                              UNION ALL (TABLE counted EXCEPT TABLE totals)) y)",
+	    ids, ids, ids);
+}
+
+/*
+ * Each project's summary (its deployments counted by status and the newest of them, behind its
+ * flags, its latestDeployment and the per-project X-Total-Count) and the totals over all
+ * projects stay what a recount says through every kind of write: concurrent creations and
+ * deliveries, a cancel, and by hand a row made newest, one moved to another project and one
+ * deleted.
+ */
+static void the_project_summaries_stay_exact(void **state)
+{
+	(void)state;
+	struct fixture_project p, q;
+	struct create_call calls[12] = {{0}};
+	struct move_call moves[12];
+	static const char *const steps[] = {"building", "done", "failed", "deploying"};
+	char ids[64], path[96];
+
+	fixture_project(&p);
+	fixture_project(&q);
+	snprintf(ids, sizeof(ids), "%" PRId64 ", %" PRId64, p.id, q.id);
+	for (int i = 0; i < 12; i++)
+		calls[i].project_id = i % 3 ? p.id : q.id;
+	run_threads(12, create_thread, calls, sizeof(calls[0]));
+	for (int i = 0; i < 12; i++) {
+		assert_int_equal(calls[i].status, 201);
+		moves[i] = (struct move_call){i % 3 ? &p : &q, calls[i].id, steps[i % 4]};
+	}
+	assert_int_equal(summary_drift(ids), 0);
+	run_threads(12, move_thread, moves, sizeof(moves[0]));
+	assert_int_equal(summary_drift(ids), 0);
+
+	snprintf(path, sizeof(path), "/deployments/%" PRId64 "/cancel", calls[3].id);
+	struct reply r = post(PROJECT, path, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	/* By hand: the oldest made newest, one moved to the other project, a new one deleted. */
+	sql_exec(
+	    "UPDATE deployments SET created_at = now() + interval '1 hour' WHERE id = %" PRId64,
+	    calls[1].id);
+	sql_exec("UPDATE deployments SET project_id = %" PRId64 " WHERE id = %" PRId64, q.id,
+	         calls[2].id);
+	int64_t gone = deploy(p.id, NULL);
+	sql_exec("DELETE FROM deployments WHERE id = %" PRId64, gone);
+	assert_int_equal(summary_drift(ids), 0);
+
+	/* The answers say the same: the newest, the flags, the totals. */
+	snprintf(path, sizeof(path), "/projects/%" PRId64, p.id);
+	r = get(PROJECT, path);
+	assert_int_equal(r.status, 200);
+	json_t *latest = json_object_get(r.json, "latestDeployment");
+	assert_int_equal(num(latest, "id"), calls[1].id);
+	assert_int_equal(
+	    json_is_true(json_object_get(r.json, "hasLiveDeployment")),
+	    sql_int("SELECT (count(*) > 0)::int FROM deployments WHERE project_id = %" PRId64
+	            " AND status = 'done'",
+	            p.id));
+	assert_int_equal(
+	    json_is_true(json_object_get(r.json, "hasOngoingDeployment")),
+	    sql_int("SELECT (count(*) > 0)::int FROM deployments WHERE project_id = %" PRId64
+	            " AND status IN ('pending', 'building', 'deploying')",
+	            p.id));
+	reply_free(&r);
+	snprintf(path, sizeof(path), "/deployments?projectId=%" PRId64 "&status=done,failed", q.id);
+	r = get(PROJECT, path);
+	char expected[24];
+	snprintf(expected, sizeof(expected), "%" PRId64,
+	         sql_int("SELECT count(*) FROM deployments WHERE project_id = %" PRId64
+	                 " AND status IN ('done', 'failed')",
+	                 q.id));
+	assert_string_equal(reply_header(&r, "X-Total-Count"), expected);
+	reply_free(&r);
+}
+
 static void parallel_retries_of_one_key_create_one_deployment(void **state)
 {
 	(void)state;
@@ -874,6 +995,7 @@ int main(void)
 	    cmocka_unit_test(idempotency_key_must_be_1_to_255_visible_ascii),
 	    cmocka_unit_test(parallel_creations_each_get_their_deployment_and_event),
 	    cmocka_unit_test(parallel_retries_of_one_key_create_one_deployment),
+	    cmocka_unit_test(the_project_summaries_stay_exact),
 	};
 	return cmocka_run_group_tests_name("e2e: deployments", tests, NULL, NULL);
 }

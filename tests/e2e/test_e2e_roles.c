@@ -228,6 +228,7 @@ static void the_aggregator_role_cannot_touch_projects_or_deployments(void **stat
 	        "UPDATE deployments SET status = status WHERE false",
 	        "INSERT INTO deployments (project_id) VALUES (1)",
 	        "SELECT count(*) FROM deployment_counts",
+	        "SELECT count(*) FROM project_deployments",
 	        "SELECT count(*) FROM deployment_requests", "SELECT count(*) FROM users",
 	        "SELECT count(*) FROM webhook_deliveries",
 	        /* Only the project service enqueues. */
