@@ -106,8 +106,11 @@ static void on_notice(void *arg, const PGresult *res)
 
 enum err db_connect(struct db *db)
 {
-	static const char *const keys[] = {"dbname", "connect_timeout", "application_name", NULL};
-	const char *values[] = {db->url, "3", db->app_name ? db->app_name : "panel", NULL};
+	/* UTC and ISO: the timestamps' text that db_time_api() reads, whatever the server says. */
+	static const char *const keys[] = {"dbname", "connect_timeout", "application_name",
+	                                   "options", NULL};
+	const char *values[] = {db->url, "3", db->app_name ? db->app_name : "panel",
+	                        "-c TimeZone=UTC -c DateStyle=ISO", NULL};
 
 	if (!conn_dead(db->conn))
 		return ERR_OK;
@@ -353,6 +356,85 @@ const char *db_arena_str(struct arena *a, const PGresult *res, int row, int col)
 int64_t db_int64(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* n digits at s, as a number; -1 when one is not a digit. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's method). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+bool db_time_api(const char *text, char out[DB_TIME_LEN], int64_t *usec)
+{
+	/* "YYYY-MM-DD HH:MM:SS", then ".f" to ".ffffff" or nothing, then "+00". */
+	if (strlen(text) < sizeof("YYYY-MM-DD HH:MM:SS+00") - 1)
+		return false;
+	int y = digits(text, 4), mo = digits(text + 5, 2), d = digits(text + 8, 2);
+	int h = digits(text + 11, 2), mi = digits(text + 14, 2), s = digits(text + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+	    s < 0 || s > 60 || text[4] != '-' || text[7] != '-' || text[10] != ' ' ||
+	    text[13] != ':' || text[16] != ':')
+		return false;
+	const char *p = text + 19;
+	int64_t micros = 0;
+	int n = 0;
+	if (*p == '.') {
+		for (p++; n < 6 && *p >= '0' && *p <= '9'; p++, n++)
+			micros = micros * 10 + (*p - '0');
+		if (n == 0)
+			return false;
+		for (int i = n; i < 6; i++)
+			micros *= 10;
+	}
+	if (strcmp(p, "+00") != 0)
+		return false;
+	int ms = (int)(micros / 1000);
+	memcpy(out, text, 19);
+	out[10] = 'T';
+	memcpy(out + 19,
+	       (char[]){'.', (char)('0' + ms / 100), (char)('0' + ms / 10 % 10),
+	                (char)('0' + ms % 10), 'Z', '\0'},
+	       6);
+	if (usec)
+		*usec = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * INT64_C(60000000) +
+		        s * INT64_C(1000000) + micros;
+	return true;
+}
+
+enum err db_arena_time(struct arena *a, const PGresult *res, int row, int col, const char **out,
+                       int64_t *usec)
+{
+	char api[DB_TIME_LEN];
+
+	*out = NULL;
+	if (usec)
+		*usec = 0;
+	if (PQgetisnull(res, row, col))
+		return ERR_OK;
+	const char *text = PQgetvalue(res, row, col);
+	if (!db_time_api(text, api, usec)) {
+		log_error("unexpected timestamp '%.40s'", text);
+		return ERR_INTERNAL;
+	}
+	*out = arena_strndup(a, api, DB_TIME_LEN - 1);
+	return ERR_OK;
 }
 
 double db_double(const PGresult *res, int row, int col)

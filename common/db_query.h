@@ -88,6 +88,24 @@ const char *db_str(const PGresult *res, int row, int col); /* NULL for SQL NULL 
 /* A copy of the column owned by the arena, so it outlives res; NULL for SQL NULL. */
 const char *db_arena_str(struct arena *a, const PGresult *res, int row, int col);
 int64_t db_int64(const PGresult *res, int row, int col); /* 0 for SQL NULL */
+
+/*
+ * Timestamps. Every connection runs with TimeZone UTC and DateStyle ISO (db_connect), so a
+ * timestamptz column is text like "2023-06-22 06:02:08.597123+00" (the fraction's trailing
+ * zeros dropped, no fraction at all on a whole second). db_time_api() turns that into the
+ * API's form, RFC 3339 UTC with milliseconds, truncated ("2023-06-22T06:02:08.597Z": what
+ * to_char() wrote in api_time(), at a tenth of its cost in the server) and gives the
+ * microseconds since the epoch; false for any other text (a year of other than four digits,
+ * BC, infinity), which the API never stores.
+ */
+enum { DB_TIME_LEN = 25 };
+bool db_time_api(const char *text, char out[DB_TIME_LEN], int64_t *usec);
+/*
+ * db_time_api() of a column, copied into the arena (NULL for SQL NULL, *usec then 0; usec may
+ * be NULL). ERR_INTERNAL, logged, for text it does not take.
+ */
+enum err db_arena_time(struct arena *a, const PGresult *res, int row, int col, const char **out,
+                       int64_t *usec);
 double db_double(const PGresult *res, int row, int col); /* 0 for SQL NULL */
 bool db_bool(const PGresult *res, int row, int col);
 int db_ntuples(const PGresult *res);

@@ -104,8 +104,6 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 	"(d.created_at, d.id) < (coalesce('epoch'::timestamptz "                               \
 	"                                 + $6::bigint * interval '1 microsecond', 'infinity'), " \
 	"                        coalesce($7::bigint, 9223372036854775807))"
-/* The first key of a row's cursor, created_at in microseconds (the second is its id). */
-#define CURSOR_COLUMN "(extract(epoch FROM d.created_at) * 1000000)::bigint"
 /*
  * The rows of the page are chosen first (the inner query walks the index and skips the offset)
  * and only those are rendered, so a deep page does not format every row it skips.
@@ -117,7 +115,7 @@ static struct db_stmt by_key_stmt = DB_STMT("deployments_by_key",
 	"             ELSE (SELECT count(*) FROM deployments d "                               \
 	"                   WHERE " shape " AND " WINDOW ") END AS total, "                    \
 	"             EXISTS (SELECT 1 FROM projects WHERE id = $1) AS project_found) t "      \
-	"LEFT JOIN LATERAL (SELECT " DB_DEPLOYMENT_COLUMNS("d") ", " CURSOR_COLUMN             \
+	"LEFT JOIN LATERAL (SELECT " DB_DEPLOYMENT_COLUMNS("d")                                 \
 	"                   FROM (SELECT * FROM deployments d "                                \
 	"                         WHERE " shape " AND " WINDOW " AND " KEYSET                  \
 	"                         ORDER BY d.created_at DESC, d.id DESC " DB_SQL_PAGE("$5") ") d " \
@@ -248,9 +246,10 @@ enum err db_deployment_read(struct arena *a, const PGresult *res, int row, int c
 	out->has_deployed_in = !db_isnull(res, row, col + 3);
 	out->deployed_in = db_int64(res, row, col + 3);
 	out->meta = db_arena_str(a, res, row, col + 4);
-	out->created_at = db_arena_str(a, res, row, col + 5);
-	out->updated_at = db_arena_str(a, res, row, col + 6);
-	return db_status_read(res, row, col + 2, &out->status);
+	enum err rc = db_arena_time(a, res, row, col + 5, &out->created_at, &out->created_usec);
+	if (!rc)
+		rc = db_arena_time(a, res, row, col + 6, &out->updated_at, NULL);
+	return rc ? rc : db_status_read(res, row, col + 2, &out->status);
 }
 
 /* Reads the one deployment a statement must have returned at col of its first row. */
@@ -366,14 +365,14 @@ enum err db_deployments_page(struct db *db, struct arena *a, int64_t project_id,
 	out->n = 0;
 	if (rc)
 		return rc;
-	/* 0 the total, 1 whether the project exists, 2..8 the deployment, 9 its cursor's time */
+	/* 0 the total, 1 whether the project exists, 2..8 the deployment */
 	out->total = db_int64(res, 0, 0);
 	out->project_found = db_bool(res, 0, 1);
 	for (int i = 0; !rc && i < db_ntuples(res) && out->n < PAGE_SIZE; i++) {
 		bool present;
 		rc = db_deployment_read(a, res, i, 2, &out->rows[out->n], &present);
 		if (!rc && present) {
-			out->last_key[0] = db_int64(res, i, 9);
+			out->last_key[0] = out->rows[out->n].created_usec;
 			out->last_key[1] = out->rows[out->n].id;
 			out->n++;
 		}

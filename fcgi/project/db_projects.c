@@ -13,13 +13,13 @@
  */
 #define SUMMARY_COLUMN(e, name) "s." name
 #define PROJECT_COLUMNS                                                                            \
-	"p.id, p.name, p.url, p.owner_id, api_time(p.created_at), "                                \
+	"p.id, p.name, p.url, p.owner_id, p.created_at, "                                          \
 	"coalesce(" DEPLOYMENT_UNFINISHED(                                                         \
 	    SUMMARY_COLUMN,                                                                        \
 	    " + ") " > 0, false), "                                                                \
 	           "coalesce(" DEPLOYMENT_LIVE(                                                    \
 	               SUMMARY_COLUMN, ) " > 0, false), "                                          \
-	                                 "s.latest_id, s.latest_status, api_time(s.latest_created_at) "
+	                                 "s.latest_id, s.latest_status, s.latest_created_at "
 #define PROJECT_SUMMARY "LEFT JOIN project_deployments s ON s.project_id = p.id "
 
 /*
@@ -55,13 +55,14 @@ static enum err project_read(struct arena *a, const PGresult *res, int row, stru
 	out->name = db_arena_str(a, res, row, 2);
 	out->url = db_arena_str(a, res, row, 3);
 	out->owner_id = db_int64(res, row, 4);
-	out->created_at = db_arena_str(a, res, row, 5);
 	out->has_ongoing = db_bool(res, row, 6);
 	out->has_live = db_bool(res, row, 7);
 	out->latest_id = db_int64(res, row, 8);
 	out->latest_status = DEPLOYMENT_PENDING;
-	out->latest_created_at = db_arena_str(a, res, row, 10);
-	return out->latest_id ? db_status_read(res, row, 9, &out->latest_status) : ERR_OK;
+	enum err rc = db_arena_time(a, res, row, 5, &out->created_at, NULL);
+	if (!rc)
+		rc = db_arena_time(a, res, row, 10, &out->latest_created_at, NULL);
+	return !rc && out->latest_id ? db_status_read(res, row, 9, &out->latest_status) : rc;
 }
 
 enum err db_projects_page(struct db *db, struct arena *a, int64_t offset, const int64_t *after,

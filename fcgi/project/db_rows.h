@@ -8,14 +8,18 @@
 #include "db_query.h"
 #include "project.h"
 
-/* The columns db_deployment_read() reads, of a deployments row aliased a. */
+/*
+ * The columns db_deployment_read() reads, of a deployments row aliased a. The timestamps come
+ * as the server writes them and are formatted here (db_arena_time).
+ */
 #define DB_DEPLOYMENT_COLUMNS(a)                                                                   \
-	a ".id, " a ".project_id, " a ".status, " a ".deployed_in, " a ".meta, "                   \
-	  "api_time(" a ".created_at), api_time(" a ".updated_at)"
+	a ".id, " a ".project_id, " a ".status, " a ".deployed_in, " a ".meta, " a                 \
+	  ".created_at, " a ".updated_at"
 
 /*
  * Reads the deployment at columns col.. of a row (DB_DEPLOYMENT_COLUMNS); *present is false
- * when its id is NULL (no deployment). ERR_INTERNAL (logged) for a status the API does not know.
+ * when its id is NULL (no deployment). ERR_INTERNAL (logged) for a status or a timestamp the
+ * API does not know.
  */
 enum err db_deployment_read(struct arena *a, const PGresult *res, int row, int col,
                             struct deployment_row *out, bool *present);

@@ -127,6 +127,7 @@ struct deployment_row {
 	const char *meta; /* JSON object text, as the database renders it */
 	const char *created_at;
 	const char *updated_at;
+	int64_t created_usec; /* created_at in microseconds since the epoch: a cursor's first key */
 };
 
 /* One page of a list: its rows, the list's total, and the cursor keys of its last row. */

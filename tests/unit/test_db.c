@@ -57,10 +57,55 @@ static void credentials_a_url_names(void **state)
 	                                sizeof(password)));
 }
 
+/* A timestamp's text to the API's form and to microseconds: what to_char() and extract() gave. */
+static void timestamps_as_the_api_writes_them(void **state)
+{
+	(void)state;
+	char out[DB_TIME_LEN];
+	int64_t us;
+
+	assert_true(db_time_api("2023-06-22 06:02:08.597123+00", out, &us));
+	assert_string_equal(out, "2023-06-22T06:02:08.597Z");
+	assert_int_equal(us, INT64_C(1687413728597123));
+	/* Trailing zeros dropped by the server; milliseconds truncated, never rounded. */
+	assert_true(db_time_api("2023-06-22 06:02:08.5+00", out, &us));
+	assert_string_equal(out, "2023-06-22T06:02:08.500Z");
+	assert_int_equal(us, INT64_C(1687413728500000));
+	assert_true(db_time_api("2023-06-22 06:02:08.0009+00", out, &us));
+	assert_string_equal(out, "2023-06-22T06:02:08.000Z");
+	assert_int_equal(us, INT64_C(1687413728000900));
+	assert_true(db_time_api("2024-02-29 23:59:59.999999+00", out, &us));
+	assert_string_equal(out, "2024-02-29T23:59:59.999Z");
+	assert_int_equal(us, INT64_C(1709251199999999));
+	/* A whole second has no fraction at all; the epoch and before it. */
+	assert_true(db_time_api("1970-01-01 00:00:00+00", out, &us));
+	assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+	assert_int_equal(us, 0);
+	assert_true(db_time_api("1969-12-31 23:59:59.25+00", out, &us));
+	assert_int_equal(us, -750000);
+	assert_true(db_time_api("0001-01-01 00:00:00+00", out, NULL));
+	assert_string_equal(out, "0001-01-01T00:00:00.000Z");
+	/* Anything else is refused, not guessed. */
+	const char *refused[] = {"infinity",
+	                         "-infinity",
+	                         "",
+	                         "2023-06-22 06:02:08.597+02",
+	                         "2023-06-22T06:02:08.597+00",
+	                         "12023-06-22 06:02:08+00",
+	                         "0044-03-15 12:00:00+00 BC",
+	                         "2023-06-22 06:02:08.+00",
+	                         "2023-06-22 06:02:08.1234567+00",
+	                         "2023-13-01 00:00:00+00",
+	                         "2023-06-22 06:02+00"};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_false(db_time_api(refused[i], out, &us));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sqlstates_map_to_outcomes),
+	    cmocka_unit_test(timestamps_as_the_api_writes_them),
 	    cmocka_unit_test(integer_parameters),
 	    cmocka_unit_test(credentials_a_url_names),
 	};
