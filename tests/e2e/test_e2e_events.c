@@ -750,6 +750,8 @@ static void the_activity_feed_lists_only_its_projects_events(void **state)
 	snprintf(pb, sizeof(pb), "{\"projectId\": %" PRId64 "}", b.id);
 	mine[0] = create_new(unique("feed"), pa);
 	create_new(unique("feed"), pb);
+	/* In a later millisecond than mine[0]: the window below is exclusive at milliseconds. */
+	usleep(3000);
 	mine[1] = create_new(unique("feed"), pa);
 	create_new(unique("feed"), "{}");
 	mine[2] = create_new(unique("feed"), pa);
