@@ -344,7 +344,9 @@ static void demo_data_only_when_asked_for(void **state)
 static void the_development_tokens_stay_on_loopback(void **state)
 {
 	(void)state;
-	static const char *const binds[] = {"0.0.0.0", "::", "[::]", "192.0.2.10", "example.com"};
+	static const char *const binds[] = {"0.0.0.0",    "::",          "[::]",
+	                                    "192.0.2.10", "example.com", "127.0.0.1.example.com",
+	                                    "127.0.0.1."};
 	static const char *const tokens[] = {
 	    "-u PROJECT_API_TOKEN -u AGGREGATOR_API_TOKEN",
 	    "PROJECT_API_TOKEN=dev-project-token",
