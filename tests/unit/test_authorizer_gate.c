@@ -393,6 +393,48 @@ static void keys_that_go_take_their_cached_tokens(void **state)
 	keyring_close(&two.keyring);
 }
 
+/*
+ * A link planted where the pool's shared state goes (srv/jwks.state) is never followed: its
+ * target keeps every byte, and the authorizer works on its own (keys read, tokens verified).
+ */
+static void a_planted_link_is_never_followed(void **state)
+{
+	(void)state;
+	static const char content[] = "victim\n";
+	const char *name = unique_state();
+	char victim[128], path[128], back[16] = "";
+	struct authorizer solo;
+	struct stat st;
+
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/srv", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/srv/jwks.state", dir, name);
+	assert_int_equal(symlink(victim, path), 0);
+
+	open_authorizer(&solo, false, name, 60000);
+	char *h = bearer(&k1, "auth0|alice", NULL);
+	struct answer a = ask(&solo, "GET", h, NULL);
+	free(h);
+	keyring_close(&solo.keyring);
+	assert_int_equal(a.status, 200);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, sizeof(content) - 1);
+	f = fopen(victim, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(back, sizeof(back), f));
+	fclose(f);
+	assert_string_equal(back, content);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, each, each_done)
@@ -407,6 +449,7 @@ int main(void)
 	    T(unknown_kids_refresh_at_most_once_per_interval),
 	    T(one_refresh_serves_the_pool),
 	    T(keys_that_go_take_their_cached_tokens),
+	    T(a_planted_link_is_never_followed),
 	};
 #undef T
 	return cmocka_run_group_tests_name("authorizer: gate", tests, setup, teardown);
