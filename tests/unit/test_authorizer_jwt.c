@@ -76,9 +76,25 @@ static json_t *good(void)
 	return mint_claims(ISS, AUD, "auth0|alice", NOW, 3600);
 }
 
+/* The usual claims with name set to value (consumed), signed with key and verified at NOW. */
+static enum jwt_status with_claim(const struct mint_key *key, const char *name, json_t *value)
+{
+	json_t *c = good();
+	json_object_set_new(c, name, value);
+	return signed_claims(key, c);
+}
+
+/* The usual claims without name, signed with rsa-1 and verified at NOW. */
+static enum jwt_status without_claim(const char *name)
+{
+	json_t *c = good();
+	json_object_del(c, name);
+	return signed_claims(&rsa1, c);
+}
+
 /* A token with this header text, the usual claims, signed with alg (and key or secret). */
-static enum jwt_status with_header(const char *header, const char *alg, const struct mint_key *key,
-                                   const void *secret, size_t n)
+static enum jwt_status with_header_alg(const char *header, const char *alg,
+                                       const struct mint_key *key, const void *secret, size_t n)
 {
 	json_t *c = good();
 	char *claims = json_dumps(c, JSON_COMPACT);
@@ -88,6 +104,12 @@ static enum jwt_status with_header(const char *header, const char *alg, const st
 	free(claims);
 	json_decref(c);
 	return st;
+}
+
+/* The same signed by key with the key's own algorithm, whatever the header says. */
+static enum jwt_status with_header(const char *header, const struct mint_key *key)
+{
+	return with_header_alg(header, mint_alg(key), key, NULL, 0);
 }
 
 static void valid_rs256_and_es256(void **state)
@@ -118,53 +140,28 @@ static void valid_rs256_and_es256(void **state)
 static void exp_and_its_leeway_edges(void **state)
 {
 	(void)state;
-	json_t *c = good();
-	json_object_set_new(c, "exp", json_integer(NOW - 30 + 1));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_OK);
-	c = good();
-	json_object_set_new(c, "exp", json_integer(NOW - 30));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_EXPIRED);
-	c = good();
-	json_object_set_new(c, "exp", json_integer(NOW - 3600));
-	assert_int_equal(signed_claims(&ec1, c), JWT_EXPIRED);
+	assert_int_equal(with_claim(&rsa1, "exp", json_integer(NOW - 30 + 1)), JWT_OK);
+	assert_int_equal(with_claim(&rsa1, "exp", json_integer(NOW - 30)), JWT_EXPIRED);
+	assert_int_equal(with_claim(&ec1, "exp", json_integer(NOW - 3600)), JWT_EXPIRED);
 
 	/* exp is required, and a NumericDate. */
-	c = good();
-	json_object_del(c, "exp");
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
-	c = good();
-	json_object_set_new(c, "exp", json_string("1900003600"));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
-	c = good();
-	json_object_set_new(c, "exp", json_real(1e300));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
-	c = good();
-	json_object_set_new(c, "exp", json_integer(-1));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
+	assert_int_equal(without_claim("exp"), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "exp", json_string("1900003600")), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "exp", json_real(1e300)), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "exp", json_integer(-1)), JWT_BAD_CLAIMS);
 	/* A fractional NumericDate counts by its whole seconds. */
-	c = good();
-	json_object_set_new(c, "exp", json_real((double)(NOW - 30) + 0.9));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_EXPIRED);
+	assert_int_equal(with_claim(&rsa1, "exp", json_real((double)(NOW - 30) + 0.9)),
+	                 JWT_EXPIRED);
 }
 
 static void nbf_and_iat_in_the_future(void **state)
 {
 	(void)state;
-	json_t *c = good();
-	json_object_set_new(c, "nbf", json_integer(NOW + 30));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_OK);
-	c = good();
-	json_object_set_new(c, "nbf", json_integer(NOW + 31));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_NOT_YET_VALID);
-	c = good();
-	json_object_set_new(c, "iat", json_integer(NOW + 30));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_OK);
-	c = good();
-	json_object_set_new(c, "iat", json_integer(NOW + 31));
-	assert_int_equal(signed_claims(&ec1, c), JWT_NOT_YET_VALID);
-	c = good();
-	json_object_set_new(c, "nbf", json_string("soon"));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "nbf", json_integer(NOW + 30)), JWT_OK);
+	assert_int_equal(with_claim(&rsa1, "nbf", json_integer(NOW + 31)), JWT_NOT_YET_VALID);
+	assert_int_equal(with_claim(&rsa1, "iat", json_integer(NOW + 30)), JWT_OK);
+	assert_int_equal(with_claim(&ec1, "iat", json_integer(NOW + 31)), JWT_NOT_YET_VALID);
+	assert_int_equal(with_claim(&rsa1, "nbf", json_string("soon")), JWT_BAD_CLAIMS);
 }
 
 static void leeway_zero_is_exact(void **state)
@@ -194,41 +191,28 @@ static void issuer_is_exact(void **state)
 	                 JWT_WRONG_ISSUER);
 	assert_int_equal(signed_claims(&rsa1, mint_claims(ISS "x", AUD, "a", NOW, 60)),
 	                 JWT_WRONG_ISSUER);
-	json_t *c = good();
-	json_object_del(c, "iss");
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
-	c = good();
-	json_object_set_new(c, "iss", json_pack("[s]", ISS));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_WRONG_ISSUER);
+	assert_int_equal(without_claim("iss"), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "iss", json_pack("[s]", ISS)), JWT_WRONG_ISSUER);
 }
 
 static void audience_string_or_array(void **state)
 {
 	(void)state;
-	json_t *c = good();
-	json_object_del(c, "aud");
-	assert_int_equal(signed_claims(&rsa1, c), JWT_WRONG_AUDIENCE);
+	assert_int_equal(without_claim("aud"), JWT_WRONG_AUDIENCE);
 	assert_int_equal(
 	    signed_claims(&rsa1, mint_claims(ISS, "https://other.example/api", "a", NOW, 60)),
 	    JWT_WRONG_AUDIENCE);
 	assert_int_equal(signed_claims(&rsa1, mint_claims(ISS, AUD "/", "a", NOW, 60)),
 	                 JWT_WRONG_AUDIENCE);
 	/* Auth0 sends an array when the token is also for its userinfo endpoint. */
-	c = good();
-	json_object_set_new(c, "aud", json_pack("[s, s]", ISS "userinfo", AUD));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_OK);
-	c = good();
-	json_object_set_new(c, "aud", json_pack("[s, s]", ISS "userinfo", "https://other"));
-	assert_int_equal(signed_claims(&ec1, c), JWT_WRONG_AUDIENCE);
-	c = good();
-	json_object_set_new(c, "aud", json_array());
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
-	c = good();
-	json_object_set_new(c, "aud", json_pack("[s, i]", AUD, 1));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
-	c = good();
-	json_object_set_new(c, "aud", json_pack("{s:s}", "aud", AUD));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "aud", json_pack("[s, s]", ISS "userinfo", AUD)),
+	                 JWT_OK);
+	assert_int_equal(
+	    with_claim(&ec1, "aud", json_pack("[s, s]", ISS "userinfo", "https://other")),
+	    JWT_WRONG_AUDIENCE);
+	assert_int_equal(with_claim(&rsa1, "aud", json_array()), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "aud", json_pack("[s, i]", AUD, 1)), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "aud", json_pack("{s:s}", "aud", AUD)), JWT_BAD_CLAIMS);
 }
 
 static void unknown_or_missing_kid(void **state)
@@ -241,21 +225,18 @@ static void unknown_or_missing_kid(void **state)
 	assert_string_equal(claims.kid, "evil"); /* so the caller can refresh its keys */
 	free(token);
 	json_decref(c);
-	assert_int_equal(
-	    with_header("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", "RS256", &rsa1, NULL, 0),
-	    JWT_MALFORMED);
-	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"\"}", "RS256", &rsa1, NULL, 0),
-	                 JWT_MALFORMED);
-	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":7}", "RS256", &rsa1, NULL, 0),
-	                 JWT_MALFORMED);
+	assert_int_equal(with_header("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", &rsa1), JWT_MALFORMED);
+	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"\"}", &rsa1), JWT_MALFORMED);
+	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":7}", &rsa1), JWT_MALFORMED);
 }
 
 /* alg "none" is refused for what it says, not only for its empty signature. */
 static void alg_none(void **state)
 {
 	(void)state;
-	assert_int_equal(with_header("{\"alg\":\"none\",\"kid\":\"rsa-1\"}", "none", NULL, NULL, 0),
-	                 JWT_MALFORMED);
+	assert_int_equal(
+	    with_header_alg("{\"alg\":\"none\",\"kid\":\"rsa-1\"}", "none", NULL, NULL, 0),
+	    JWT_MALFORMED);
 	/* Same header with a real signature of rsa-1 on it: refused because of alg. */
 	json_t *c = good();
 	char *claims = json_dumps(c, JSON_COMPACT);
@@ -277,17 +258,17 @@ static void hs256_with_the_public_key_as_secret(void **state)
 {
 	(void)state;
 	char *pem = mint_public_pem(&rsa1);
-	assert_int_equal(with_header("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"rsa-1\"}",
-	                             "HS256", NULL, pem, strlen(pem)),
+	assert_int_equal(with_header_alg("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"rsa-1\"}",
+	                                 "HS256", NULL, pem, strlen(pem)),
 	                 JWT_UNSUPPORTED);
 	json_t *jwk = mint_jwk(&rsa1);
 	const char *n = json_string_value(json_object_get(jwk, "n"));
 	assert_int_equal(
-	    with_header("{\"alg\":\"HS256\",\"kid\":\"rsa-1\"}", "HS256", NULL, n, strlen(n)),
+	    with_header_alg("{\"alg\":\"HS256\",\"kid\":\"rsa-1\"}", "HS256", NULL, n, strlen(n)),
 	    JWT_UNSUPPORTED);
-	assert_int_equal(
-	    with_header("{\"alg\":\"HS512\",\"kid\":\"ec-1\"}", "HS256", NULL, pem, strlen(pem)),
-	    JWT_UNSUPPORTED);
+	assert_int_equal(with_header_alg("{\"alg\":\"HS512\",\"kid\":\"ec-1\"}", "HS256", NULL, pem,
+	                                 strlen(pem)),
+	                 JWT_UNSUPPORTED);
 	json_decref(jwk);
 	free(pem);
 }
@@ -297,38 +278,30 @@ static void alg_swapped_to_another_keys(void **state)
 {
 	(void)state;
 	/* ES256 signed by ec-1, naming the RSA key. */
-	assert_int_equal(
-	    with_header("{\"alg\":\"ES256\",\"kid\":\"rsa-1\"}", "ES256", &ec1, NULL, 0),
-	    JWT_ALG_MISMATCH);
+	assert_int_equal(with_header("{\"alg\":\"ES256\",\"kid\":\"rsa-1\"}", &ec1),
+	                 JWT_ALG_MISMATCH);
 	/* RS256 signed by rsa-1, naming the EC key. */
-	assert_int_equal(
-	    with_header("{\"alg\":\"RS256\",\"kid\":\"ec-1\"}", "RS256", &rsa1, NULL, 0),
-	    JWT_ALG_MISMATCH);
+	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"ec-1\"}", &rsa1),
+	                 JWT_ALG_MISMATCH);
 	/* Algorithms we never verify, whatever the key. */
-	assert_int_equal(
-	    with_header("{\"alg\":\"PS256\",\"kid\":\"rsa-1\"}", "RS256", &rsa1, NULL, 0),
-	    JWT_UNSUPPORTED);
-	assert_int_equal(
-	    with_header("{\"alg\":\"RS512\",\"kid\":\"rsa-1\"}", "RS256", &rsa1, NULL, 0),
-	    JWT_UNSUPPORTED);
-	assert_int_equal(
-	    with_header("{\"alg\":\"ES384\",\"kid\":\"ec-1\"}", "ES256", &ec1, NULL, 0),
-	    JWT_UNSUPPORTED);
+	assert_int_equal(with_header("{\"alg\":\"PS256\",\"kid\":\"rsa-1\"}", &rsa1),
+	                 JWT_UNSUPPORTED);
+	assert_int_equal(with_header("{\"alg\":\"RS512\",\"kid\":\"rsa-1\"}", &rsa1),
+	                 JWT_UNSUPPORTED);
+	assert_int_equal(with_header("{\"alg\":\"ES384\",\"kid\":\"ec-1\"}", &ec1),
+	                 JWT_UNSUPPORTED);
 }
 
 static void signature_of_another_key(void **state)
 {
 	(void)state;
 	/* Another key of the set, a key of nobody's, and the same for EC: all with kid rsa-1/ec-1. */
-	assert_int_equal(
-	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", "RS256", &rsa2, NULL, 0),
-	    JWT_BAD_SIGNATURE);
-	assert_int_equal(
-	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", "RS256", &evil, NULL, 0),
-	    JWT_BAD_SIGNATURE);
-	assert_int_equal(
-	    with_header("{\"alg\":\"ES256\",\"kid\":\"ec-1\"}", "ES256", &ec2, NULL, 0),
-	    JWT_BAD_SIGNATURE);
+	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", &rsa2),
+	                 JWT_BAD_SIGNATURE);
+	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", &evil),
+	                 JWT_BAD_SIGNATURE);
+	assert_int_equal(with_header("{\"alg\":\"ES256\",\"kid\":\"ec-1\"}", &ec2),
+	                 JWT_BAD_SIGNATURE);
 }
 
 /* The attacker's own key in the header (jwk, jku, x5u, x5c) or an extension (crit). */
@@ -339,30 +312,30 @@ static void keys_in_the_token_are_refused(void **state)
 	json_object_set_new(jwk, "kid", json_string("rsa-1"));
 	json_t *h = json_pack("{s:s, s:s, s:O}", "alg", "RS256", "kid", "rsa-1", "jwk", jwk);
 	char *header = json_dumps(h, JSON_COMPACT);
-	assert_int_equal(with_header(header, "RS256", &evil, NULL, 0), JWT_UNSUPPORTED);
+	assert_int_equal(with_header(header, &evil), JWT_UNSUPPORTED);
 	free(header);
 	json_decref(h);
 	json_decref(jwk);
 	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"jku\":\"https://evil/"
 	                             "jwks.json\"}",
-	                             "RS256", &rsa1, NULL, 0),
+	                             &rsa1),
 	                 JWT_UNSUPPORTED);
-	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"x5u\":\"https://e/\"}",
-	                             "RS256", &rsa1, NULL, 0),
-	                 JWT_UNSUPPORTED);
-	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"x5c\":[\"MII\"]}",
-	                             "RS256", &rsa1, NULL, 0),
-	                 JWT_UNSUPPORTED);
-	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"crit\":[\"exp\"]}",
-	                             "RS256", &rsa1, NULL, 0),
-	                 JWT_UNSUPPORTED);
-	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"typ\":\"JWE\"}",
-	                             "RS256", &rsa1, NULL, 0),
-	                 JWT_UNSUPPORTED);
+	assert_int_equal(
+	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"x5u\":\"https://e/\"}", &rsa1),
+	    JWT_UNSUPPORTED);
+	assert_int_equal(
+	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"x5c\":[\"MII\"]}", &rsa1),
+	    JWT_UNSUPPORTED);
+	assert_int_equal(
+	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"crit\":[\"exp\"]}", &rsa1),
+	    JWT_UNSUPPORTED);
+	assert_int_equal(
+	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"typ\":\"JWE\"}", &rsa1),
+	    JWT_UNSUPPORTED);
 	/* The access-token type of RFC 9068 is fine, and so are unknown harmless members. */
 	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"typ\":\"at+jwt\","
 	                             "\"x5t\":\"abc\"}",
-	                             "RS256", &rsa1, NULL, 0),
+	                             &rsa1),
 	                 JWT_OK);
 }
 
@@ -470,14 +443,13 @@ static void malformed_shapes(void **state)
 	free(more);
 
 	/* Header not JSON, not an object, with a repeated member; a token with a NUL inside. */
-	assert_int_equal(with_header("hello", "RS256", &rsa1, NULL, 0), JWT_MALFORMED);
-	assert_int_equal(with_header("[\"RS256\"]", "RS256", &rsa1, NULL, 0), JWT_MALFORMED);
-	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"alg\":\"none\"}",
-	                             "RS256", &rsa1, NULL, 0),
-	                 JWT_MALFORMED);
+	assert_int_equal(with_header("hello", &rsa1), JWT_MALFORMED);
+	assert_int_equal(with_header("[\"RS256\"]", &rsa1), JWT_MALFORMED);
 	assert_int_equal(
-	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa\\u0000-1\"}", "RS256", &rsa1, NULL, 0),
+	    with_header("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"alg\":\"none\"}", &rsa1),
 	    JWT_MALFORMED);
+	assert_int_equal(with_header("{\"alg\":\"RS256\",\"kid\":\"rsa\\u0000-1\"}", &rsa1),
+	                 JWT_MALFORMED);
 	struct jwt_claims claims;
 	char *nul = strdup(token);
 	size_t len = strlen(nul);
@@ -521,7 +493,7 @@ static void oversized_tokens(void **state)
 	pad[1100] = '\0';
 	snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"x5t\":\"%s\"}",
 	         pad);
-	assert_int_equal(with_header(header, "RS256", &rsa1, NULL, 0), JWT_MALFORMED);
+	assert_int_equal(with_header(header, &rsa1), JWT_MALFORMED);
 	free(pad);
 }
 
@@ -549,9 +521,7 @@ static void claims_are_strict(void **state)
 static void subject_rules(void **state)
 {
 	(void)state;
-	json_t *c = good();
-	json_object_del(c, "sub");
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
+	assert_int_equal(without_claim("sub"), JWT_BAD_CLAIMS);
 	const char *bad[] = {"", "api-token", "auth0|a b", "auth0|a\r\nVariable-X: y",
 	                     "caf\xc3\xa9"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -565,9 +535,7 @@ static void subject_rules(void **state)
 	longest[JWT_MAX_SUB + 1] = '\0';
 	assert_int_equal(signed_claims(&rsa1, mint_claims(ISS, AUD, longest, NOW, 60)),
 	                 JWT_BAD_CLAIMS);
-	c = good();
-	json_object_set_new(c, "sub", json_integer(42));
-	assert_int_equal(signed_claims(&rsa1, c), JWT_BAD_CLAIMS);
+	assert_int_equal(with_claim(&rsa1, "sub", json_integer(42)), JWT_BAD_CLAIMS);
 }
 
 static unsigned perms_of(json_t *c)
