@@ -147,9 +147,7 @@ static void keep_secret(const char *token)
 /* "Bearer <token>" (malloc'd) of the given compact token, which is kept as a secret. */
 static char *bearer_of(char *token)
 {
-	size_t n = strlen(token) + 8;
-	char *h = malloc(n);
-	snprintf(h, n, "Bearer %s", token);
+	char *h = mint_bearer(token);
 	keep_secret(token);
 	free(token);
 	return h;

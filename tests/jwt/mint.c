@@ -217,6 +217,16 @@ char *mint_token(const struct mint_key *key, const json_t *claims)
 	return token;
 }
 
+char *mint_bearer(const char *token)
+{
+	size_t n = strlen("Bearer ") + strlen(token) + 1;
+	char *h = malloc(n);
+	if (!h)
+		die("malloc");
+	snprintf(h, n, "Bearer %s", token);
+	return h;
+}
+
 json_t *mint_claims(const char *iss, const char *aud, const char *sub, int64_t now, int64_t ttl)
 {
 	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", iss, "aud", aud, "sub", sub, "iat",

@@ -48,6 +48,9 @@ char *mint_jws(const char *header, const char *claims, const char *alg, const st
 /* A token as an issuer signs it: {"alg": <key's>, "typ": "JWT", "kid": <kid>} over claims. */
 char *mint_token(const struct mint_key *key, const json_t *claims);
 
+/* "Bearer <token>": the Authorization value that carries token (malloc'd). */
+char *mint_bearer(const char *token);
+
 /* The usual claims: iss, aud (a string), sub, iat = now, exp = now + ttl. New reference. */
 json_t *mint_claims(const char *iss, const char *aud, const char *sub, int64_t now, int64_t ttl);
 

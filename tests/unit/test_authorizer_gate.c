@@ -149,9 +149,7 @@ static char *bearer(const struct mint_key *key, const char *sub, const char *per
 	if (perms)
 		json_object_set_new(c, "scope", json_string(perms));
 	char *token = mint_token(key, c);
-	size_t n = strlen(token) + 8;
-	char *h = malloc(n);
-	snprintf(h, n, "Bearer %s", token);
+	char *h = mint_bearer(token);
 	free(token);
 	json_decref(c);
 	return h;
