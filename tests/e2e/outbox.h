@@ -164,6 +164,15 @@ static inline int drain_workers(void)
 	return n;
 }
 
+/* Waits until both drain workers scripts/stack started are (again) connected. */
+static inline void wait_for_drains(void)
+{
+	char query[] = "SELECT count(*) = 2 FROM pg_stat_activity "
+	               "WHERE application_name = 'aggregator-drain'";
+	assert_int_equal(drain_workers(), 2);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+}
+
 /* Sends sig to drain worker i's process (not its supervisor); true when one was running. */
 static inline bool signal_drain(int i, const char *sig)
 {

@@ -23,15 +23,6 @@ static int setup(void **state)
 	return 0;
 }
 
-/* Both workers (re)started by their supervisors and connected. */
-static void wait_for_drains(void)
-{
-	char query[] = "SELECT count(*) = 2 FROM pg_stat_activity "
-	               "WHERE application_name = 'aggregator-drain'";
-	assert_int_equal(drain_workers(), 2);
-	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
-}
-
 struct poster {
 	char body[160];
 	long status;

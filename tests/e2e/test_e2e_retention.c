@@ -57,15 +57,12 @@ static int64_t total(const char *fmt, ...)
 	return n;
 }
 
-static long status_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long status_of(const char *fmt, ...)
+/* The status of GET /events/{id} on the aggregator. */
+static long event_status(int64_t id)
 {
-	char path[256];
-	va_list ap;
+	char path[64];
 
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
+	snprintf(path, sizeof(path), "/events/%" PRId64, id);
 	struct reply r = get(AGGREGATOR, path);
 	long status = r.status;
 	reply_free(&r);
@@ -329,7 +326,7 @@ static void retention_drops_whole_months_and_every_total_stays_exact(void **stat
 	assert_int_equal(total("/events?projectId=%" PRId64, project), 78);
 	assert_int_equal(total("/projects/%" PRId64 "/activity", project), 78);
 	assert_int_equal(total("/events?name=%s", name), 78);
-	assert_int_equal(status_of("/events/%" PRId64, dropped_id), 200);
+	assert_int_equal(event_status(dropped_id), 200);
 	int64_t everything = total("/events");
 	int64_t stored = metric("panel_events_stored_total");
 	int64_t expired = metric("panel_events_expired_total");
@@ -362,8 +359,8 @@ static void retention_drops_whole_months_and_every_total_stays_exact(void **stat
 	assert_int_equal(total("/events"), everything - 70);
 	assert_int_equal(total("/events"), sql_int("SELECT count(*) FROM events"));
 	assert_int_equal(counter_mismatches(), 0);
-	assert_int_equal(status_of("/events/%" PRId64, dropped_id), 404);
-	assert_int_equal(status_of("/events/%" PRId64, kept_id), 200);
+	assert_int_equal(event_status(dropped_id), 404);
+	assert_int_equal(event_status(kept_id), 200);
 	/* Stored stays a counter; the expired ones are counted. */
 	assert_int_equal(metric("panel_events_stored_total"), stored);
 	assert_int_equal(metric("panel_events_expired_total"), expired + 70);
@@ -394,14 +391,6 @@ static void retention_drops_whole_months_and_every_total_stays_exact(void **stat
 static bool partition_gone(void *table)
 {
 	return !exists(table);
-}
-
-/* Both drain workers (re)started by their supervisors and connected. */
-static void wait_for_drains(void)
-{
-	char query[] = "SELECT count(*) = 2 FROM pg_stat_activity "
-	               "WHERE application_name = 'aggregator-drain'";
-	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
 }
 
 /*
