@@ -148,6 +148,24 @@ static inline int64_t assert_exactly_once(const char *name)
 	return enqueued;
 }
 
+/*
+ * Waits until no event named name is left queued, then asserts that the event uuid is stored
+ * once and that none of its copies was parked in events_dead (parked copies would leave the
+ * queue just the same).
+ */
+static inline void assert_drained_once(const char *name, const char *uuid)
+{
+	char query[256];
+	snprintf(query, sizeof(query),
+	         "SELECT NOT EXISTS (SELECT 1 FROM event_queue WHERE name = '%s') "
+	         "AND EXISTS (SELECT 1 FROM events WHERE name = '%s')",
+	         name, name);
+	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
+	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE event_id = '%s'", uuid), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE event_id = '%s'", uuid),
+	                 0);
+}
+
 /* The drain backends connected now. */
 static inline int64_t drain_backends(void)
 {

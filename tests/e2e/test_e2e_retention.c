@@ -579,13 +579,7 @@ static void a_kept_event_id_is_taken_in_any_month(void **state)
 	sql_exec("INSERT INTO event_queue (event_id, name, payload) "
 	         "SELECT event_id, name, payload FROM events WHERE id = %" PRId64,
 	         id);
-	char query[256];
-	snprintf(query, sizeof(query),
-	         "SELECT NOT EXISTS (SELECT 1 FROM event_queue WHERE name = '%s')", name);
-	assert_true(wait_until(sql_holds, query, OUTBOX_DEADLINE_MS));
-	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE event_id = '%s'", uuid), 1);
-	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE event_id = '%s'", uuid),
-	                 0);
+	assert_drained_once(name, uuid);
 
 	rows = sql("SELECT gen_random_uuid()::text AS u");
 	snprintf(body, sizeof(body), "{\"name\": \"%s\", \"payload\": {\"eventId\": \"%s\"}}", name,
