@@ -7,10 +7,11 @@
  * inside a PID namespace of its own so that a mistake can signal nothing else); a listening
  * socket planted where a worker's belongs; the development tokens off loopback. And the demo
  * data is loaded into the embedded cluster by default, into a database of one's own only when
- * asked for.
+ * asked for; PANEL_BIND is where lighttpd listens, whatever address it names.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,16 +245,19 @@ static size_t demo_projects(void)
 	return n;
 }
 
-/* X-Total-Count of GET /projects on the lighttpd of the second stack in dir. */
-static long second_stack_projects(const char *dir)
+/*
+ * X-Total-Count of GET /projects on the lighttpd of the second stack in dir, asked at host (as
+ * a URL writes it); -1 when nothing answers there.
+ */
+static long second_stack_projects(const char *host, const char *dir)
 {
 	char cmd[512], line[256];
 	long total = -1;
 
 	snprintf(cmd, sizeof(cmd),
-	         "curl -fsS -m 20 -D - -o /dev/null -H \"Authorization: Bearer "
-	         "$PROJECT_API_TOKEN\" http://127.0.0.1:$(cut -d' ' -f1 %s/%s/run/ports)/projects",
-	         tmp, dir);
+	         "curl -gfsS -m 20 -D - -o /dev/null -H \"Authorization: Bearer "
+	         "$PROJECT_API_TOKEN\" http://%s:$(cut -d' ' -f1 %s/%s/run/ports)/projects",
+	         host, tmp, dir);
 	FILE *f = popen(cmd, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f))
@@ -294,7 +298,7 @@ static void a_planted_socket_receives_nothing(void **state)
 		fail_msg("the second stack did not start");
 	}
 	for (int i = 0; i < 12; i++)
-		assert_int_equal(second_stack_projects("sock"), (long)demo_projects());
+		assert_int_equal(second_stack_projects("127.0.0.1", "sock"), (long)demo_projects());
 	int c = accept(fd, NULL, NULL);
 	int err = errno;
 	if (c >= 0)
@@ -329,15 +333,58 @@ static void demo_data_only_when_asked_for(void **state)
 	         "panel_aggregator | sed 's|/panel?|/%s?|')\"",
 	         db, db, db);
 	assert_int_equal(stack("own", urls, "start"), 0);
-	assert_int_equal(second_stack_projects("own"), 0);
+	assert_int_equal(second_stack_projects("127.0.0.1", "own"), 0);
 	assert_int_equal(stack("own", urls, "stop"), 0);
 
 	char seeded[1100];
 	snprintf(seeded, sizeof(seeded), "PANEL_SEED=1 %s", urls);
 	assert_int_equal(stack("own", seeded, "start"), 0);
-	assert_int_equal(second_stack_projects("own"), (long)demo_projects());
+	assert_int_equal(second_stack_projects("127.0.0.1", "own"), (long)demo_projects());
 	assert_int_equal(stack("own", seeded, "stop"), 0);
 	assert_int_equal(shell("%s 'DROP DATABASE %s WITH (FORCE)' >/dev/null", su, db), 0);
+}
+
+/* Whether this machine has the IPv6 loopback address (a container may not). */
+static bool ipv6_loopback(void)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * PANEL_BIND is the one address lighttpd listens on, and where the stack itself asks for
+ * /health while it starts: an address other than 127.0.0.1 is served there, and 127.0.0.1
+ * is not (against this run's cluster, as a Postgres elsewhere: no cluster of its own starts).
+ */
+static void the_stack_listens_on_the_address_it_is_given(void **state)
+{
+	(void)state;
+	static const char *const binds[][2] = {
+	    {"127.0.0.2", "127.0.0.2"},
+            {"::1",       "[::1]"    }
+        };
+	char env[1024];
+
+	for (size_t i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
+		if (strchr(binds[i][0], ':') && !ipv6_loopback())
+			continue;
+		snprintf(env, sizeof(env),
+		         "PANEL_BIND=%s DATABASE_URL=\"$(scripts/pg-cluster url)\" "
+		         "PROJECT_DATABASE_URL=\"$(scripts/pg-cluster url panel_project)\" "
+		         "AGGREGATOR_DATABASE_URL=\"$(scripts/pg-cluster url panel_aggregator)\"",
+		         binds[i][0]);
+		if (stack("bind", env, "start") != 0) {
+			shell("cat %s/stack.err >&2", tmp);
+			fail_msg("the second stack on PANEL_BIND=%s did not start", binds[i][0]);
+		}
+		assert_true(second_stack_projects(binds[i][1], "bind") >= 0);
+		assert_int_equal(second_stack_projects("127.0.0.1", "bind"), -1);
+		assert_int_equal(stack("bind", env, "stop"), 0);
+	}
 }
 
 /* With the public development tokens, lighttpd listens on loopback or nothing starts. */
@@ -378,6 +425,7 @@ int main(void)
 	    cmocka_unit_test(pid_files_are_checked_before_any_signal),
 	    cmocka_unit_test(a_planted_socket_receives_nothing),
 	    cmocka_unit_test(demo_data_only_when_asked_for),
+	    cmocka_unit_test(the_stack_listens_on_the_address_it_is_given),
 	    cmocka_unit_test(the_development_tokens_stay_on_loopback),
 	};
 	return cmocka_run_group_tests_name("e2e: state directory", tests, setup, teardown);
