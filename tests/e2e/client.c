@@ -200,17 +200,19 @@ void assert_error(struct reply *r, long status, const char *name)
 	assert_true(strlen(message) > 0);
 }
 
+/* This thread's connection (each thread has its own, so one can hold a lock another waits on). */
+static __thread PGconn *thread_conn;
+
 static PGconn *db(void)
 {
-	static __thread PGconn *conn;
-	if (!conn) {
-		conn = PQconnectdb(env("DATABASE_URL"));
-		if (PQstatus(conn) != CONNECTION_OK)
-			fail_msg("database: %s", PQerrorMessage(conn));
+	if (!thread_conn) {
+		thread_conn = PQconnectdb(env("DATABASE_URL"));
+		if (PQstatus(thread_conn) != CONNECTION_OK)
+			fail_msg("database: %s", PQerrorMessage(thread_conn));
 	}
-	if (PQstatus(conn) != CONNECTION_OK)
-		PQreset(conn);
-	return conn;
+	if (PQstatus(thread_conn) != CONNECTION_OK)
+		PQreset(thread_conn);
+	return thread_conn;
 }
 
 __attribute__((format(printf, 1, 0))) static PGresult *run_sql(const char *fmt, va_list ap)
@@ -229,6 +231,12 @@ __attribute__((format(printf, 1, 0))) static PGresult *run_sql(const char *fmt, 
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
 		fail_msg("SQL failed: %s\n%s", PQresultErrorMessage(res), query);
 	return res;
+}
+
+void sql_close(void)
+{
+	PQfinish(thread_conn);
+	thread_conn = NULL;
 }
 
 json_t *sql(const char *fmt, ...)

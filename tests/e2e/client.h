@@ -65,12 +65,15 @@ const char *service_token(enum service svc);
 const char *service_url(enum service svc);
 
 /*
- * SQL as the database owner. sql() asserts success and returns the result as a JSON array of
- * row objects (column name → text or null), owned by the caller. sql_int() returns the first
- * column of the first row as an integer (asserting there is one).
+ * SQL as the database owner, on the calling thread's own connection. sql() asserts success
+ * and returns the result as a JSON array of row objects (column name → text or null), owned by
+ * the caller. sql_int() returns the first column of the first row as an integer (asserting
+ * there is one).
  */
 json_t *sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t sql_int(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Closes this thread's connection: a thread that used sql() calls it before it ends. */
+void sql_close(void);
 /* Runs a statement and returns its SQLSTATE ("" on success): for proving refusals. */
 void sql_state(char state[6], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -12,7 +12,9 @@
 #include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -151,9 +153,9 @@ static inline void run_threads(int n, void *(*fn)(void *), void *args, size_t si
 /*
  * Forcing a race: lock_hold() opens a transaction on this thread's connection that takes a row
  * lock (lock_sql, a SELECT ... FOR UPDATE); requests started meanwhile read freely but queue up
- * behind the lock inside their writes. lock_release() waits until at least `waiters` backends
- * wait for a lock (or two seconds, under the service's 3 s lock_timeout), commits,
- * and returns how many were waiting, so that the writes then run truly concurrently.
+ * behind the lock inside their writes. lock_release() waits for at least `waiters` backends to
+ * wait for a lock (lock_waiters), commits, and returns how many were waiting, so that the
+ * writes then run truly concurrently.
  */
 static inline void lock_hold(const char *lock_sql)
 {
@@ -161,15 +163,35 @@ static inline void lock_hold(const char *lock_sql)
 	json_decref(sql("%s", lock_sql));
 }
 
-static inline int64_t lock_release(int64_t waiters)
+/*
+ * Waits until at least n backends wait for a lock, and returns how many do: for the first as
+ * long as it takes a request to get there (up to a minute, whatever the machine's load), then
+ * until the others arrive or the one that has waited longest has waited 2.5 s, by the
+ * database's clock: just under the project role's 3 s lock_timeout, past which it would give
+ * up (503).
+ */
+static inline int64_t lock_waiters(int64_t n)
 {
-	int64_t n = 0;
-	for (int waited = 0; waited < 2000; waited += 10) {
-		n = sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted");
-		if (n >= waiters)
-			break;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		json_t *rows = sql("SELECT count(*) AS n, coalesce(max(extract(epoch FROM "
+		                   "clock_timestamp() - waitstart)) * 1000, 0)::bigint AS longest "
+		                   "FROM pg_locks WHERE NOT granted");
+		int64_t count = strtoll(str(json_array_get(rows, 0), "n"), NULL, 10);
+		int64_t longest = strtoll(str(json_array_get(rows, 0), "longest"), NULL, 10);
+		json_decref(rows);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (count >= n || (count > 0 && longest >= 2500) ||
+		    (count == 0 && now.tv_sec - start.tv_sec >= 60))
+			return count;
 		usleep(10 * 1000);
 	}
+}
+
+static inline int64_t lock_release(int64_t waiters)
+{
+	int64_t n = lock_waiters(waiters);
 	json_decref(sql("COMMIT"));
 	return n;
 }
