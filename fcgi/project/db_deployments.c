@@ -150,6 +150,11 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 	"SELECT " DB_DEPLOYMENT_COLUMNS("d") " FROM deployments d WHERE d.id = $1",
 	true);
 
+/* The deployed_in of the deployment row r moving to $2 now. */
+#define DEPLOYED_IN_SQL(r)                                                                     \
+	"CASE WHEN $2 = " DEPLOYMENT_SQL_LIVE " "                                              \
+	"     THEN floor(extract(epoch FROM now() - " r ".created_at))::integer END"
+
 /*
  * One guarded transition. o locks the row and reads its newest version (a concurrent change
  * is waited for, then seen), so the previous status in the event is exact and, when nothing
@@ -164,8 +169,7 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 	"WITH o AS (SELECT * FROM deployments WHERE id = $1 FOR UPDATE), "                     \
 	remember                                                                               \
 	"u AS (UPDATE deployments d SET status = $2, updated_at = now(), "                     \
-	"             deployed_in = CASE WHEN $2 = " DEPLOYMENT_SQL_LIVE " "                   \
-	"                 THEN floor(extract(epoch FROM now() - d.created_at))::integer END "  \
+	"             deployed_in = " DEPLOYED_IN_SQL("d") " "                                 \
 	"      FROM o WHERE d.id = o.id AND d.status = ANY ($3::text[]) " remember_guard       \
 	"      RETURNING d.*, o.status AS previous_status), "                                  \
 	"p AS (SELECT p.id, p.name, p.owner_id, p.url "                                        \
@@ -193,20 +197,26 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
  * it is accepted: when the locked row may move to $2, or already is in $2 (a no-op). w runs
  * after o has the row, and the UPDATE waits for w: the unique key makes a concurrent copy of
  * the same id wait for the first one's transaction and then insert nothing, and a transition
- * happens only when w inserted. A row past its expiry is taken over. gc deletes up to ten
- * expired rows (not this id's, which w may take over; none another transaction holds).
- * Without $5 (the bare secret) nothing is remembered.
+ * happens only when w inserted. w also keeps the answer (status, updated_at and deployed_in
+ * as u sets them, or as they are for a no-op), which the copies then give. A row past its
+ * expiry is taken over. gc deletes up to ten expired rows (not this id's, which w may take
+ * over; none another transaction holds). Without $5 (the bare secret) nothing is remembered.
  */
 #define REMEMBER                                                                               \
 	"w AS (INSERT INTO webhook_deliveries AS w "                                           \
-	"             (project_id, webhook_id, deployment_id, expires_at) "                    \
+	"             (project_id, webhook_id, deployment_id, expires_at, "                    \
+	"              status, updated_at, deployed_in) "                                      \
 	"      SELECT o.project_id, $5, o.id, "                                                \
-	"             greatest(now(), to_timestamp($6::bigint)) + interval '5 minutes' "       \
+	"             greatest(now(), to_timestamp($6::bigint)) + interval '5 minutes', $2, "  \
+	"             CASE WHEN o.status = $2 THEN o.updated_at ELSE now() END, "              \
+	"             CASE WHEN o.status = $2 THEN o.deployed_in "                             \
+	"                  ELSE " DEPLOYED_IN_SQL("o") " END "                                 \
 	"      FROM o WHERE $5::text IS NOT NULL "                                             \
 	"        AND (o.status = ANY ($3::text[]) OR o.status = $2) "                          \
 	"      ON CONFLICT (project_id, webhook_id) DO UPDATE "                                \
 	"         SET deployment_id = excluded.deployment_id, accepted_at = now(), "           \
-	"             expires_at = excluded.expires_at "                                       \
+	"             expires_at = excluded.expires_at, status = excluded.status, "            \
+	"             updated_at = excluded.updated_at, deployed_in = excluded.deployed_in "   \
 	"         WHERE w.expires_at <= now() "                                                \
 	"      RETURNING 1), "                                                                 \
 	"gc AS (DELETE FROM webhook_deliveries WHERE (project_id, webhook_id) IN ( "           \

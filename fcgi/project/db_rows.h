@@ -12,9 +12,16 @@
  * The columns db_deployment_read() reads, of a deployments row aliased a. The timestamps come
  * as the server writes them and are formatted here (db_arena_time).
  */
-#define DB_DEPLOYMENT_COLUMNS(a)                                                                   \
-	a ".id, " a ".project_id, " a ".status, " a ".deployed_in, " a ".meta, " a                 \
-	  ".created_at, " a ".updated_at"
+#define DB_DEPLOYMENT_COLUMNS(a) DB_DEPLOYMENT_COLUMNS_AS(a, a)
+
+/*
+ * The same with the columns a transition changes (status, deployed_in, updated_at) taken from
+ * s instead: a remembered webhook delivery (webhook_deliveries) keeps them as its answer gave
+ * them, so that a copy is answered as the first one was, not with the deployment as it is now.
+ */
+#define DB_DEPLOYMENT_COLUMNS_AS(a, s)                                                             \
+	a ".id, " a ".project_id, " s ".status, " s ".deployed_in, " a ".meta, " a                 \
+	  ".created_at, " s ".updated_at"
 
 /*
  * Reads the deployment at columns col.. of a row (DB_DEPLOYMENT_COLUMNS); *present is false

@@ -1,15 +1,16 @@
 /*
  * The SQL the webhook runs before it may change anything: the deployment with its project's
  * app secret, name and URL, the database's clock, and whether a signed delivery's id is
- * remembered. The secret is selected here and nowhere else, and only to be compared or used as
- * a key in C; the change itself is db_deployments_transition().
+ * remembered, with the answer the first delivery under it was given. The secret is selected
+ * here and nowhere else, and only to be compared or used as a key in C; the change itself is
+ * db_deployments_transition().
  */
 #include "db_rows.h"
 
 /* clang-format off */
 static struct db_stmt webhook_get_stmt = DB_STMT("webhook_get",
 	"SELECT p.app_secret, p.name, p.url, " DB_DEPLOYMENT_COLUMNS("d") ", "
-	"       floor(extract(epoch FROM now()))::bigint, " DB_DEPLOYMENT_COLUMNS("r") " "
+	"       floor(extract(epoch FROM now()))::bigint, " DB_DEPLOYMENT_COLUMNS_AS("r", "w") " "
 	"FROM deployments d JOIN projects p ON p.id = d.project_id "
 	"LEFT JOIN webhook_deliveries w "
 	"       ON w.project_id = p.id AND w.webhook_id = $2 AND w.expires_at > now() "
@@ -19,7 +20,7 @@ static struct db_stmt webhook_get_stmt = DB_STMT("webhook_get",
 
 /* A new statement, so a snapshot taken after a concurrent copy of the delivery committed. */
 static struct db_stmt remembered_stmt = DB_STMT("webhook_remembered",
-	"SELECT " DB_DEPLOYMENT_COLUMNS("r") " FROM webhook_deliveries w "
+	"SELECT " DB_DEPLOYMENT_COLUMNS_AS("r", "w") " FROM webhook_deliveries w "
 	"JOIN deployments r ON r.id = w.deployment_id "
 	"WHERE w.project_id = $1 AND w.webhook_id = $2 AND w.expires_at > now()",
 	true);

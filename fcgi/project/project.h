@@ -242,7 +242,8 @@ struct deployment_transition {
  * sets deployedIn and, when url is not NULL and the project has none yet, gives the project url
  * (and writes project.url_assigned). A signed delivery (webhook only; NULL otherwise) is
  * remembered for the project in the same statement when the row may move to `to` or already is
- * there; when its id is remembered already (a copy committed first), nothing changes. A
+ * there, with the answer it gets; when its id is remembered already (a copy committed
+ * first), nothing changes. A
  * cancel's events name actor, the caller; the webhook's name none (its sender is no caller).
  */
 enum err db_deployments_transition(struct db *db, struct arena *a, int64_t id,
@@ -259,7 +260,8 @@ struct webhook_target {
 	struct deployment_row deployment;
 	int64_t now;     /* the database's clock (Unix seconds): the tolerance window's */
 	bool remembered; /* the project remembers the signed delivery's webhook-id */
-	struct deployment_row first; /* then: the deployment it was remembered with, as it is now */
+	struct deployment_row
+	    first; /* then: the deployment as the first delivery's answer gave it */
 };
 /*
  * *found is false when the deployment does not exist. webhook_id: a signed delivery's, looked
@@ -268,8 +270,9 @@ struct webhook_target {
 enum err db_webhook_get(struct db *db, struct arena *a, int64_t deployment_id,
                         const char *webhook_id, struct webhook_target *out, bool *found);
 /*
- * The deployment a webhook-id is remembered with for the project, read by a new statement (so
- * it sees a copy of the delivery that committed meanwhile); *found is false when it is not.
+ * The deployment a webhook-id is remembered with for the project, as the first delivery's
+ * answer gave it, read by a new statement (so it sees a copy of the delivery that committed
+ * meanwhile); *found is false when it is not.
  */
 enum err db_webhook_remembered(struct db *db, struct arena *a, int64_t project_id,
                                const char *webhook_id, struct deployment_row *out, bool *found);

@@ -35,10 +35,18 @@ static int64_t remembered(int64_t project_id, const char *id)
 
 static void assert_ok(struct reply *r, int64_t deployment, const char *status)
 {
-	if (r->status != 200)
-		fail_msg("expected 200 %s, got %ld %s", status, r->status, r->body);
-	assert_int_equal(num(r->json, "id"), deployment);
-	assert_string_equal(str(r->json, "status"), status);
+	if (r->status != 200 || num(r->json, "id") != deployment ||
+	    strcmp(str(r->json, "status") ? str(r->json, "status") : "", status) != 0)
+		fail_msg("expected 200 with deployment %" PRId64 " %s, got %ld %s", deployment,
+		         status, r->status, r->body);
+}
+
+/* Asserts that r is a 200 with exactly the body of the first answer (status, times and all). */
+static void assert_same_answer(const struct reply *r, const struct reply *first)
+{
+	if (r->status != 200 || !json_equal(r->json, first->json))
+		fail_msg("expected the first answer, 200 %s, got %ld %s", first->body, r->status,
+		         r->body);
 }
 
 /* Delivers body signed now with secret under webhook-id id; asserts 200 with deployment in status. */
@@ -333,9 +341,9 @@ static void each_missing_header_is_401(void **state)
 
 /*
  * A delivery whose webhook-id the project remembers is answered as the first was (200 with the
- * deployment as it is now), changes nothing and writes no event: resent as it was, re-signed
- * with a new timestamp, or carrying another status. Deliveries refused (409) remember nothing;
- * ids are the project's own.
+ * first answer's body, although the deployment has moved on since), changes nothing and
+ * writes no event: resent as it was, re-signed with a new timestamp, or carrying another
+ * status. Deliveries refused (409) remember nothing; ids are the project's own.
  */
 static void a_remembered_delivery_is_answered_as_the_first(void **state)
 {
@@ -350,29 +358,48 @@ static void a_remembered_delivery_is_answered_as_the_first(void **state)
 	status_body(body, id, "building");
 	timestamp_from_now(ts, 0);
 	sign_entry(sig, p.secret, x, ts, body);
-	struct reply r = webhook_raw(NULL, x, ts, sig, body);
-	assert_ok(&r, id, "building");
-	reply_free(&r);
+	struct reply first = webhook_raw(NULL, x, ts, sig, body);
+	assert_ok(&first, id, "building");
 	signed_ok(p.secret, unique("msg-y"), status_body(body, id, "deploying"), id, "deploying");
 	int64_t events = deployment_events(id, NULL);
 
 	/* The first delivery again, exactly: without its id it would be a step back (409). */
 	status_body(body, id, "building");
-	r = webhook_raw(NULL, x, ts, sig, body);
-	assert_ok(&r, id, "deploying");
+	struct reply r = webhook_raw(NULL, x, ts, sig, body);
+	assert_same_answer(&r, &first);
 	reply_free(&r);
 	/* Re-signed, as a sender's retry is. */
-	signed_ok(p.secret, x, body, id, "deploying");
+	r = webhook_signed(p.secret, x, body);
+	assert_same_answer(&r, &first);
+	reply_free(&r);
 	/* Another body under the same id is the same delivery too: nothing changes. */
-	signed_ok(p.secret, x, status_body(body, id, "done"), id, "deploying");
+	r = webhook_signed(p.secret, x, status_body(body, id, "done"));
+	assert_same_answer(&r, &first);
+	reply_free(&r);
+	reply_free(&first);
 	assert_int_equal(deployment_events(id, NULL), events);
+	assert_string_equal(status_of(id), "deploying");
 
-	/* An accepted repeat (the status it has) is remembered too. */
+	/* An accepted repeat (the status it has) is remembered too, with its answer. */
 	const char *z = unique("msg-z");
-	signed_ok(p.secret, z, status_body(body, id, "deploying"), id, "deploying");
+	first = webhook_signed(p.secret, z, status_body(body, id, "deploying"));
+	assert_ok(&first, id, "deploying");
 	assert_int_equal(remembered(p.id, z), 1);
 	signed_ok(p.secret, unique("msg"), status_body(body, id, "done"), id, "done");
-	signed_ok(p.secret, z, status_body(body, id, "deploying"), id, "done");
+	r = webhook_signed(p.secret, z, status_body(body, id, "deploying"));
+	assert_same_answer(&r, &first);
+	reply_free(&r);
+	reply_free(&first);
+	/* A first answer that was done: a copy gives its deployedIn as the remembered id keeps it. */
+	const char *done = unique("msg-done");
+	int64_t live = deploy(p.id, NULL);
+	first = webhook_signed(p.secret, done, status_body(body, live, "done"));
+	assert_ok(&first, live, "done");
+	assert_true(json_is_integer(json_object_get(first.json, "deployedIn")));
+	r = webhook_signed(p.secret, done, body);
+	assert_same_answer(&r, &first);
+	reply_free(&r);
+	reply_free(&first);
 
 	/* A refused delivery remembers nothing: it is refused again, not answered 200. */
 	const char *refused = unique("msg-refused");
@@ -404,23 +431,23 @@ static void *deliver(void *arg)
 	return NULL;
 }
 
-/* Waits (up to two seconds, under the project role's 3 s lock_timeout) for n lock waiters. */
+/* Waits for n lock waiters (see lock_waiters) and fails when fewer come. */
 static void wait_for_waiters(int64_t n)
 {
-	for (int waited = 0; waited < 2000; waited += 10) {
-		if (sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted") >= n)
-			return;
-		usleep(10 * 1000);
-	}
-	fail_msg("fewer than %" PRId64 " deliveries are waiting for the row", n);
+	int64_t waiting = lock_waiters(n);
+	if (waiting < n)
+		fail_msg("%" PRId64 " of %" PRId64 " requests are waiting for a lock", waiting, n);
 }
 
 /*
  * Copies of one signed delivery racing: eight copies held at the row together make one change,
- * one event and one remembered id, and every copy answers 200. Then copies separated by
- * another delivery in the row's queue (copy, a bare-secret "failed", two more copies: the
- * stack's four workers, all waiting): the later copies find the deployment failed, which would
- * be a 409 for a new delivery; they answer what the first copy answered.
+ * one event and one remembered id, and every copy answers 200 with the first one's answer.
+ * Then copies racing another delivery in the row's queue (copy, a bare-secret "failed", two
+ * more copies: the stack's four workers, all waiting): the first copy moves the deployment and
+ * the "failed" moves it on. Which of the later copies gets the row before the "failed" is not
+ * fixed (the waiters queued behind the first copy race for the row version it wrote), and it
+ * does not matter: each answers exactly as the first copy did, never a 409, and no copy
+ * changes anything.
  */
 static void racing_copies_answer_as_the_first(void **state)
 {
@@ -446,10 +473,11 @@ static void racing_copies_answer_as_the_first(void **state)
 	threads_start(&ts, 8, deliver, d, sizeof(d[0]));
 	assert_true(lock_release(2) >= 2);
 	threads_join(&ts);
-	for (int i = 0; i < 8; i++) {
-		assert_ok(&d[i].r, id, "done");
+	assert_ok(&d[0].r, id, "done");
+	for (int i = 1; i < 8; i++)
+		assert_same_answer(&d[i].r, &d[0].r);
+	for (int i = 0; i < 8; i++)
 		reply_free(&d[i].r);
-	}
 	assert_int_equal(deployment_events(id, "deployment.status_changed"), 2);
 	assert_int_equal(project_events(p.id, "project.url_assigned"), 1);
 	assert_int_equal(remembered(p.id, x), 1);
@@ -480,10 +508,86 @@ static void racing_copies_answer_as_the_first(void **state)
 	assert_ok(&d[0].r, id, "building");
 	assert_ok(&d[1].r, id, "failed");
 	for (int i = 2; i < 4; i++)
-		assert_ok(&d[i].r, id, "failed");
+		assert_same_answer(&d[i].r, &d[0].r);
 	for (int i = 0; i < 4; i++)
 		reply_free(&d[i].r);
+	assert_string_equal(status_of(id), "failed");
 	assert_int_equal(deployment_events(id, "deployment.status_changed"), 2);
+	assert_int_equal(remembered(p.id, x), 1);
+}
+
+/* A transaction on a connection of its own that takes a lock, then ends when told to. */
+struct side_lock {
+	const char *lock_sql;
+	bool release;
+};
+
+static void *side_lock_hold(void *arg)
+{
+	struct side_lock *s = arg;
+	json_decref(sql("BEGIN"));
+	json_decref(sql("%s", s->lock_sql));
+	while (!__atomic_load_n(&s->release, __ATOMIC_ACQUIRE))
+		usleep(10 * 1000);
+	json_decref(sql("COMMIT"));
+	sql_close();
+	return NULL;
+}
+
+/*
+ * The interleaving the re-read is for, forced: copies whose first read predates the first
+ * copy's acceptance (so it cannot find the id) and that reach the row only after another
+ * request has moved it on, where a new delivery would be a 409. The first copy is held at the
+ * row; another connection then asks for a SHARE lock on webhook_deliveries, which waits for
+ * the first copy's transaction, and the later copies, started then, read freely but queue
+ * behind it at their write. Released, the first copy moves the deployment; a cancel through
+ * the API (its statement does not touch webhook_deliveries) moves it on; only then do the
+ * copies write: each answers exactly as the first copy did (not with the deployment as it is
+ * now), changes nothing, writes no event.
+ */
+static void copies_finding_the_row_moved_on_answer_as_the_first(void **state)
+{
+	(void)state;
+	struct fixture_project p;
+	struct delivery d[3];
+	struct threads first, side, copies;
+	char lock[128], now[24], sig[64], path[64];
+
+	fixture_project(&p);
+	int64_t id = deploy(p.id, NULL);
+	const char *x = unique("msg-moved");
+	timestamp_from_now(now, 0);
+	d[0] = (struct delivery){p.secret, x, now, sig, "", {0}};
+	status_body(d[0].body, id, "building");
+	sign_entry(sig, p.secret, x, now, d[0].body);
+	d[1] = d[2] = d[0];
+	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
+	         id);
+	struct side_lock ids = {"LOCK TABLE webhook_deliveries IN SHARE MODE", false};
+
+	lock_hold(lock);
+	threads_start(&first, 1, deliver, &d[0], sizeof(d[0]));
+	wait_for_waiters(1);
+	threads_start(&side, 1, side_lock_hold, &ids, sizeof(ids));
+	wait_for_waiters(2);
+	threads_start(&copies, 2, deliver, &d[1], sizeof(d[0]));
+	assert_true(lock_release(4) >= 4);
+	threads_join(&first);
+	assert_ok(&d[0].r, id, "building");
+	snprintf(path, sizeof(path), "/deployments/%" PRId64 "/cancel", id);
+	struct reply r = post(PROJECT, path, NULL);
+	assert_ok(&r, id, "cancelled");
+	reply_free(&r);
+	__atomic_store_n(&ids.release, true, __ATOMIC_RELEASE);
+	threads_join(&side);
+	threads_join(&copies);
+	for (int i = 1; i < 3; i++)
+		assert_same_answer(&d[i].r, &d[0].r);
+	for (int i = 0; i < 3; i++)
+		reply_free(&d[i].r);
+	assert_int_equal(deployment_events(id, "deployment.status_changed"), 1);
+	assert_int_equal(deployment_events(id, "deployment.cancelled"), 1);
+	assert_string_equal(status_of(id), "cancelled");
 	assert_int_equal(remembered(p.id, x), 1);
 }
 
@@ -611,15 +715,17 @@ static void remembered_ids_expire_and_are_collected(void **state)
 	/* Fifteen expired ids, and one that expired but is this delivery's own. */
 	json_decref(sql("DELETE FROM webhook_deliveries WHERE expires_at <= now()"));
 	json_decref(sql("INSERT INTO webhook_deliveries (project_id, webhook_id, deployment_id, "
-	                "accepted_at, expires_at) SELECT %" PRId64 ", 'expired-' || i, %" PRId64
-	                ", now() - interval '20 minutes', now() - interval '10 minutes' "
+	                "accepted_at, expires_at, status, updated_at) SELECT %" PRId64
+	                ", 'expired-' || i, %" PRId64 ", now() - interval '20 minutes', "
+	                "now() - interval '10 minutes', 'building', now() "
 	                "FROM generate_series(1, 15) i",
 	                p.id, id));
 	int64_t other = deploy(p.id, NULL);
 	const char *old = unique("msg-old");
 	json_decref(sql("INSERT INTO webhook_deliveries (project_id, webhook_id, deployment_id, "
-	                "accepted_at, expires_at) VALUES (%" PRId64 ", '%s', %" PRId64
-	                ", now() - interval '20 minutes', now() - interval '1 second')",
+	                "accepted_at, expires_at, status, updated_at) VALUES (%" PRId64
+	                ", '%s', %" PRId64 ", now() - interval '20 minutes', "
+	                "now() - interval '1 second', 'building', now())",
 	                p.id, old, id));
 	/* Forgotten: judged afresh, so it moves `other` instead of answering with `id`. */
 	signed_ok(p.secret, old, status_body(body, other, "deploying"), other, "deploying");
@@ -712,6 +818,7 @@ int main(void)
 	    cmocka_unit_test(each_missing_header_is_401),
 	    cmocka_unit_test(a_remembered_delivery_is_answered_as_the_first),
 	    cmocka_unit_test(racing_copies_answer_as_the_first),
+	    cmocka_unit_test(copies_finding_the_row_moved_on_answer_as_the_first),
 	    cmocka_unit_test(a_delivery_refused_in_a_race_remembers_nothing),
 	    cmocka_unit_test(racing_deliveries_sharing_an_id_change_one_deployment),
 	    cmocka_unit_test(remembered_ids_expire_and_are_collected),

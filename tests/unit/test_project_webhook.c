@@ -273,7 +273,7 @@ static void the_window_is_the_databases_clock(void **state)
 }
 
 /*
- * A remembered id is answered with the remembered deployment and nothing is written; a signed
+ * A remembered id is answered with the first delivery's answer and nothing is written; a signed
  * repeat of the current status still goes through the statement (which remembers it); a
  * delivery the statement neither changed nor remembered is answered by a copy accepted first,
  * or refused when there is none.
