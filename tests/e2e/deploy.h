@@ -38,6 +38,13 @@ static inline int64_t deploy(int64_t project_id, const char *body)
 	return id;
 }
 
+/* A new project (fixture_project) with one pending deployment; returns the deployment's id. */
+static inline int64_t fixture_deployment(struct fixture_project *p)
+{
+	fixture_project(p);
+	return deploy(p->id, NULL);
+}
+
 /* POST /deployment/webhook with {"id", "status"} and the given Authorization value. */
 static inline struct reply webhook(const char *authorization, int64_t id, const char *status)
 {

@@ -533,8 +533,7 @@ static void cancel_refuses_a_malformed_body(void **state)
 	struct fixture_project p;
 	char path[96];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	snprintf(path, sizeof(path), "/deployments/%" PRId64 "/cancel", id);
 	struct reply r = post(PROJECT, path, "nope");
 	assert_error(&r, 400, "BadRequest");
@@ -713,8 +712,7 @@ static void expired_keys_are_collected_by_later_creations(void **state)
 	struct fixture_project p;
 	char key[96];
 
-	fixture_project(&p);
-	int64_t d = deploy(p.id, NULL);
+	int64_t d = fixture_deployment(&p);
 	const char *tag = unique("expired");
 	for (int i = 0; i < 15; i++)
 		json_decref(

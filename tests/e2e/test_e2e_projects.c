@@ -110,8 +110,7 @@ static void flags_and_latest_deployment_follow_the_deployments(void **state)
 
 	/* A project whose only deployment failed has neither. */
 	struct fixture_project f;
-	fixture_project(&f);
-	int64_t failed = deploy(f.id, NULL);
+	int64_t failed = fixture_deployment(&f);
 	move(&f, failed, "failed");
 	j = project(&f);
 	assert_flags(j, false, false);

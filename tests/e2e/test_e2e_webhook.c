@@ -36,8 +36,7 @@ static void malformed_bodies_are_400_before_anything_else(void **state)
 	struct fixture_project p;
 	char body[256];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	/* An unknown status is 400 even for a deployment that does not exist, without a secret. */
 	const char *bodies[] = {
 	    "{",
@@ -255,8 +254,7 @@ static void done_sets_deployed_in_in_whole_seconds(void **state)
 	(void)state;
 	struct fixture_project p;
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	move(&p, id, "building");
 	json_decref(sql(
 	    "UPDATE deployments SET created_at = created_at - interval '90.7 seconds' WHERE id = "
@@ -431,8 +429,7 @@ static void identical_deliveries_race_to_one_change(void **state)
 	struct fixture_project p;
 	struct delivery d[8];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	move(&p, id, "deploying");
 	for (int i = 0; i < 8; i++)
 		d[i] = (struct delivery){&p, id, "done", 0};

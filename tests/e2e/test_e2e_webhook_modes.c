@@ -107,8 +107,7 @@ static void only_signed_deliveries_are_remembered(void **state)
 	struct fixture_project p;
 	char body[128], ts[24], sig[64];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	const char *x = unique("msg");
 	status_body(body, id, "building");
 	timestamp_from_now(ts, 0);

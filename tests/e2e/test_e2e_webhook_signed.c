@@ -64,8 +64,7 @@ static void a_signed_delivery_moves_the_deployment(void **state)
 	struct fixture_project p;
 	char body[128];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	const char *msg = unique("msg");
 	signed_ok(p.secret, msg, status_body(body, id, "building"), id, "building");
 	json_t *e = the_event(id, "deployment.status_changed");
@@ -240,8 +239,7 @@ static void the_tolerance_window(void **state)
 	struct fixture_project p;
 	char body[128];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	status_body(body, id, "building");
 	/* 301 s old is refused whenever the stack reads its clock; 301 s ahead only within the
 	 * same second (one second later it is 300 s ahead). */
@@ -270,8 +268,7 @@ static void timestamps_are_unix_seconds(void **state)
 	struct fixture_project p;
 	char body[128], sig[64], now[24];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	status_body(body, id, "building");
 	timestamp_from_now(now, 0);
 	char fraction[32], exponent[32], leading[32];
@@ -303,8 +300,7 @@ static void each_missing_header_is_401(void **state)
 	struct fixture_project p;
 	char body[128], ts[24], sig[64];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	const char *msg = unique("msg");
 	status_body(body, id, "building");
 	timestamp_from_now(ts, 0);
@@ -457,8 +453,7 @@ static void racing_copies_answer_as_the_first(void **state)
 	struct threads ts;
 	char lock[128], now[24], sig[64];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	move(&p, id, "deploying");
 	const char *x = unique("msg-race");
 	timestamp_from_now(now, 0);
@@ -553,8 +548,7 @@ static void copies_finding_the_row_moved_on_answer_as_the_first(void **state)
 	struct threads first, side, copies;
 	char lock[128], now[24], sig[64], path[64];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	const char *x = unique("msg-moved");
 	timestamp_from_now(now, 0);
 	d[0] = (struct delivery){p.secret, x, now, sig, "", {0}};
@@ -604,8 +598,7 @@ static void a_delivery_refused_in_a_race_remembers_nothing(void **state)
 	struct threads ts[2];
 	char lock[128], now[24], sig[64];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	const char *x = unique("msg-late");
 	d[0] = (struct delivery){p.secret, NULL, NULL, NULL, "", {0}};
 	status_body(d[0].body, id, "failed");
@@ -685,8 +678,7 @@ static void remembered_ids_expire_and_are_collected(void **state)
 	struct fixture_project p;
 	char body[128];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	/* Signed now: remembered for five minutes from its acceptance. */
 	const char *fresh = unique("msg-fresh");
 	signed_ok(p.secret, fresh, status_body(body, id, "building"), id, "building");
@@ -748,8 +740,7 @@ static void panelctl_signs_as_openssl_does(void **state)
 	struct fixture_project p;
 	char body[128];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	status_body(body, id, "building");
 	assert_int_equal(
 	    shell("set -e; S='%s'; B='%s'; "
@@ -788,8 +779,7 @@ static void no_signature_in_any_log(void **state)
 	struct fixture_project p;
 	char body[128], ts[24], good[64], wrong[64];
 
-	fixture_project(&p);
-	int64_t id = deploy(p.id, NULL);
+	int64_t id = fixture_deployment(&p);
 	const char *msg = unique("msg");
 	status_body(body, id, "building");
 	timestamp_from_now(ts, 0);
