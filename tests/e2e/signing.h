@@ -42,6 +42,14 @@ static inline const char *timestamp_from_now(char out[24], int64_t offset)
 	return out;
 }
 
+/* Signs body with secret under webhook-id id as of now: the timestamp into ts, the entry into sig. */
+static inline void sign_now(char ts[24], char sig[64], const char *secret, const char *id,
+                            const char *body)
+{
+	timestamp_from_now(ts, 0);
+	sign_entry(sig, secret, id, ts, body);
+}
+
 /*
  * POST /deployment/webhook with body and the given header values; NULL leaves a header out
  * (authorization: the Authorization value, or NULL for none).
@@ -77,8 +85,7 @@ static inline const char *status_body(char out[128], int64_t deployment, const c
 static inline struct reply webhook_signed(const char *secret, const char *id, const char *body)
 {
 	char ts[24], sig[64];
-	timestamp_from_now(ts, 0);
-	sign_entry(sig, secret, id, ts, body);
+	sign_now(ts, sig, secret, id, body);
 	return webhook_raw(NULL, id, ts, sig, body);
 }
 

@@ -59,8 +59,7 @@ static struct reply deliver(const struct fixture_project *p, enum way w, const c
 	char ts[24], sig[64];
 	const char *id = unique("msg");
 
-	timestamp_from_now(ts, 0);
-	sign_entry(sig, w == BAD_SIG_AND_SECRET ? "not-the-secret" : p->secret, id, ts, body);
+	sign_now(ts, sig, w == BAD_SIG_AND_SECRET ? "not-the-secret" : p->secret, id, body);
 	switch (w) {
 	case BARE_SECRET: return webhook_raw(p->secret, NULL, NULL, NULL, body);
 	case SIGNED: return webhook_raw(NULL, id, ts, sig, body);
@@ -110,8 +109,7 @@ static void only_signed_deliveries_are_remembered(void **state)
 	int64_t id = fixture_deployment(&p);
 	const char *x = unique("msg");
 	status_body(body, id, "building");
-	timestamp_from_now(ts, 0);
-	sign_entry(sig, p.secret, x, ts, body);
+	sign_now(ts, sig, p.secret, x, body);
 	struct reply first = webhook_raw(p.secret, x, ts, sig, body);
 	assert_int_equal(first.status, 200);
 	bool secret_mode = strcmp(m, "secret") == 0;

@@ -88,8 +88,7 @@ static void one_matching_entry_among_several_is_enough(void **state)
 	for (int at = 0; at < 3; at++) {
 		const char *msg = unique("msg");
 		status_body(body, id, statuses[at]);
-		timestamp_from_now(ts, 0);
-		sign_entry(good, p.secret, msg, ts, body);
+		sign_now(ts, good, p.secret, msg, body);
 		sign_entry(old, "the-previous-secret", msg, ts, body);
 		sign_entry(foreign, other.secret, msg, ts, body);
 		/* The good one first, in the middle, last; among wrong ones, other versions and junk. */
@@ -111,8 +110,7 @@ static void one_matching_entry_among_several_is_enough(void **state)
 	int64_t twice = deploy(p.id, NULL);
 	const char *msg = unique("msg");
 	status_body(body, twice, "failed");
-	timestamp_from_now(ts, 0);
-	sign_entry(good, p.secret, msg, ts, body);
+	sign_now(ts, good, p.secret, msg, body);
 	snprintf(header, sizeof(header), "%s %s", good, good);
 	struct reply r = webhook_raw(NULL, msg, ts, header, body);
 	assert_ok(&r, twice, "failed");
@@ -303,8 +301,7 @@ static void each_missing_header_is_401(void **state)
 	int64_t id = fixture_deployment(&p);
 	const char *msg = unique("msg");
 	status_body(body, id, "building");
-	timestamp_from_now(ts, 0);
-	sign_entry(sig, p.secret, msg, ts, body);
+	sign_now(ts, sig, p.secret, msg, body);
 	const struct {
 		const char *id, *ts, *sig, *missing;
 	} cases[] = {
@@ -352,8 +349,7 @@ static void a_remembered_delivery_is_answered_as_the_first(void **state)
 	int64_t id = deploy(p.id, NULL);
 	const char *x = unique("msg-x");
 	status_body(body, id, "building");
-	timestamp_from_now(ts, 0);
-	sign_entry(sig, p.secret, x, ts, body);
+	sign_now(ts, sig, p.secret, x, body);
 	struct reply first = webhook_raw(NULL, x, ts, sig, body);
 	assert_ok(&first, id, "building");
 	signed_ok(p.secret, unique("msg-y"), status_body(body, id, "deploying"), id, "deploying");
@@ -456,10 +452,9 @@ static void racing_copies_answer_as_the_first(void **state)
 	int64_t id = fixture_deployment(&p);
 	move(&p, id, "deploying");
 	const char *x = unique("msg-race");
-	timestamp_from_now(now, 0);
 	d[0] = (struct delivery){p.secret, x, now, sig, "", {0}};
 	status_body(d[0].body, id, "done");
-	sign_entry(sig, p.secret, x, now, d[0].body);
+	sign_now(now, sig, p.secret, x, d[0].body);
 	for (int i = 1; i < 8; i++)
 		d[i] = d[0];
 	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
@@ -480,10 +475,9 @@ static void racing_copies_answer_as_the_first(void **state)
 	/* Copy, another delivery, copies: queued in that order at the row's lock. */
 	id = deploy(p.id, NULL);
 	x = unique("msg-race");
-	timestamp_from_now(now, 0);
 	d[0] = (struct delivery){p.secret, x, now, sig, "", {0}};
 	status_body(d[0].body, id, "building");
-	sign_entry(sig, p.secret, x, now, d[0].body);
+	sign_now(now, sig, p.secret, x, d[0].body);
 	d[1] = (struct delivery){p.secret, NULL, NULL, NULL, "", {0}};
 	status_body(d[1].body, id, "failed");
 	for (int i = 2; i < 4; i++)
@@ -550,10 +544,9 @@ static void copies_finding_the_row_moved_on_answer_as_the_first(void **state)
 
 	int64_t id = fixture_deployment(&p);
 	const char *x = unique("msg-moved");
-	timestamp_from_now(now, 0);
 	d[0] = (struct delivery){p.secret, x, now, sig, "", {0}};
 	status_body(d[0].body, id, "building");
-	sign_entry(sig, p.secret, x, now, d[0].body);
+	sign_now(now, sig, p.secret, x, d[0].body);
 	d[1] = d[2] = d[0];
 	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
 	         id);
@@ -602,10 +595,9 @@ static void a_delivery_refused_in_a_race_remembers_nothing(void **state)
 	const char *x = unique("msg-late");
 	d[0] = (struct delivery){p.secret, NULL, NULL, NULL, "", {0}};
 	status_body(d[0].body, id, "failed");
-	timestamp_from_now(now, 0);
 	d[1] = (struct delivery){p.secret, x, now, sig, "", {0}};
 	status_body(d[1].body, id, "building");
-	sign_entry(sig, p.secret, x, now, d[1].body);
+	sign_now(now, sig, p.secret, x, d[1].body);
 	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
 	         id);
 	lock_hold(lock);
@@ -782,8 +774,7 @@ static void no_signature_in_any_log(void **state)
 	int64_t id = fixture_deployment(&p);
 	const char *msg = unique("msg");
 	status_body(body, id, "building");
-	timestamp_from_now(ts, 0);
-	sign_entry(good, p.secret, msg, ts, body);
+	sign_now(ts, good, p.secret, msg, body);
 	sign_entry(wrong, "not-the-secret", msg, ts, body);
 	struct reply r = webhook_raw(NULL, msg, ts, wrong, body);
 	assert_webhook_401(&r, "no signature matches");
