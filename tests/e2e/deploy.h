@@ -203,4 +203,25 @@ static inline int64_t lock_release(int64_t waiters)
 	return n;
 }
 
+/* lock_hold() of the row of table (projects or deployments) with that id. */
+static inline void lock_hold_row(const char *table, int64_t id)
+{
+	json_decref(sql("BEGIN"));
+	json_decref(sql("SELECT 1 FROM %s WHERE id = %" PRId64 " FOR UPDATE", table, id));
+}
+
+/*
+ * A race at one row: runs n threads of fn(args + i * size) while the row of table with that id
+ * is held, lets it go once at least two of them wait behind it, and waits for them all.
+ */
+static inline void race_at_row(const char *table, int64_t id, int n, void *(*fn)(void *),
+                               void *args, size_t size)
+{
+	struct threads ts;
+	lock_hold_row(table, id);
+	threads_start(&ts, n, fn, args, size);
+	assert_true(lock_release(2) >= 2);
+	threads_join(&ts);
+}
+
 #endif

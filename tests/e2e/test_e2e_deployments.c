@@ -953,14 +953,7 @@ static void parallel_retries_of_one_key_create_one_deployment(void **state)
 	 * key taken, and the others wait on the key: released, they find it taken by a transaction
 	 * their own statement could not see, and must read the first deployment anew.
 	 */
-	struct threads ts;
-	char lock[128];
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM projects WHERE id = %" PRId64 " FOR UPDATE",
-	         p.id);
-	lock_hold(lock);
-	threads_start(&ts, 20, create_thread, calls, sizeof(calls[0]));
-	assert_true(lock_release(2) >= 2);
-	threads_join(&ts);
+	race_at_row("projects", p.id, 20, create_thread, calls, sizeof(calls[0]));
 	int created = 0;
 	for (int i = 0; i < 20; i++) {
 		if (calls[i].status != 201 && calls[i].status != 200)

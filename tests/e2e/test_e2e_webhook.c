@@ -401,14 +401,7 @@ static void concurrent_deployments_assign_the_url_once(void **state)
 	 * With the project's row held, every delivery in flight sees no URL yet and waits inside
 	 * its write; released together, only the database's url IS NULL guard keeps it to one.
 	 */
-	struct threads ts;
-	char lock[128];
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM projects WHERE id = %" PRId64 " FOR UPDATE",
-	         p.id);
-	lock_hold(lock);
-	threads_start(&ts, 12, deliver, d, sizeof(d[0]));
-	assert_true(lock_release(2) >= 2);
-	threads_join(&ts);
+	race_at_row("projects", p.id, 12, deliver, d, sizeof(d[0]));
 	for (int i = 0; i < 12; i++) {
 		assert_int_equal(d[i].result, 200);
 		assert_int_equal(deployment_events(d[i].id, "deployment.status_changed"), 1);
@@ -434,14 +427,7 @@ static void identical_deliveries_race_to_one_change(void **state)
 	for (int i = 0; i < 8; i++)
 		d[i] = (struct delivery){&p, id, "done", 0};
 	/* Every delivery in flight reads "deploying" and then waits on the row: one may change it. */
-	struct threads ts;
-	char lock[128];
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
-	         id);
-	lock_hold(lock);
-	threads_start(&ts, 8, deliver, d, sizeof(d[0]));
-	assert_true(lock_release(2) >= 2);
-	threads_join(&ts);
+	race_at_row("deployments", id, 8, deliver, d, sizeof(d[0]));
 	for (int i = 0; i < 8; i++)
 		assert_int_equal(d[i].result, 200);
 	assert_int_equal(sql_int("SELECT count(*) FROM " ALL_EVENTS
@@ -457,12 +443,7 @@ static void identical_deliveries_race_to_one_change(void **state)
 	id = deploy(p.id, NULL);
 	for (int i = 0; i < 8; i++)
 		d[i] = (struct delivery){&p, id, i % 2 ? "failed" : "cancelled", 0};
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
-	         id);
-	lock_hold(lock);
-	threads_start(&ts, 8, deliver, d, sizeof(d[0]));
-	assert_true(lock_release(2) >= 2);
-	threads_join(&ts);
+	race_at_row("deployments", id, 8, deliver, d, sizeof(d[0]));
 	int ok = 0;
 	for (int i = 0; i < 8; i++) {
 		if (d[i].result != 200 && d[i].result != 409)

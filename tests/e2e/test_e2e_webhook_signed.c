@@ -446,8 +446,7 @@ static void racing_copies_answer_as_the_first(void **state)
 	(void)state;
 	struct fixture_project p;
 	struct delivery d[8];
-	struct threads ts;
-	char lock[128], now[24], sig[64];
+	char now[24], sig[64];
 
 	int64_t id = fixture_deployment(&p);
 	move(&p, id, "deploying");
@@ -457,12 +456,7 @@ static void racing_copies_answer_as_the_first(void **state)
 	sign_now(now, sig, p.secret, x, d[0].body);
 	for (int i = 1; i < 8; i++)
 		d[i] = d[0];
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
-	         id);
-	lock_hold(lock);
-	threads_start(&ts, 8, deliver, d, sizeof(d[0]));
-	assert_true(lock_release(2) >= 2);
-	threads_join(&ts);
+	race_at_row("deployments", id, 8, deliver, d, sizeof(d[0]));
 	assert_ok(&d[0].r, id, "done");
 	for (int i = 1; i < 8; i++)
 		assert_same_answer(&d[i].r, &d[0].r);
@@ -483,9 +477,7 @@ static void racing_copies_answer_as_the_first(void **state)
 	for (int i = 2; i < 4; i++)
 		d[i] = d[0];
 	struct threads one[3];
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
-	         id);
-	lock_hold(lock);
+	lock_hold_row("deployments", id);
 	threads_start(&one[0], 1, deliver, &d[0], sizeof(d[0]));
 	wait_for_waiters(1);
 	threads_start(&one[1], 1, deliver, &d[1], sizeof(d[0]));
@@ -540,7 +532,7 @@ static void copies_finding_the_row_moved_on_answer_as_the_first(void **state)
 	struct fixture_project p;
 	struct delivery d[3];
 	struct threads first, side, copies;
-	char lock[128], now[24], sig[64], path[64];
+	char now[24], sig[64], path[64];
 
 	int64_t id = fixture_deployment(&p);
 	const char *x = unique("msg-moved");
@@ -548,11 +540,9 @@ static void copies_finding_the_row_moved_on_answer_as_the_first(void **state)
 	status_body(d[0].body, id, "building");
 	sign_now(now, sig, p.secret, x, d[0].body);
 	d[1] = d[2] = d[0];
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
-	         id);
 	struct side_lock ids = {"LOCK TABLE webhook_deliveries IN SHARE MODE", false};
 
-	lock_hold(lock);
+	lock_hold_row("deployments", id);
 	threads_start(&first, 1, deliver, &d[0], sizeof(d[0]));
 	wait_for_waiters(1);
 	threads_start(&side, 1, side_lock_hold, &ids, sizeof(ids));
@@ -589,7 +579,7 @@ static void a_delivery_refused_in_a_race_remembers_nothing(void **state)
 	struct fixture_project p;
 	struct delivery d[2];
 	struct threads ts[2];
-	char lock[128], now[24], sig[64];
+	char now[24], sig[64];
 
 	int64_t id = fixture_deployment(&p);
 	const char *x = unique("msg-late");
@@ -598,9 +588,7 @@ static void a_delivery_refused_in_a_race_remembers_nothing(void **state)
 	d[1] = (struct delivery){p.secret, x, now, sig, "", {0}};
 	status_body(d[1].body, id, "building");
 	sign_now(now, sig, p.secret, x, d[1].body);
-	snprintf(lock, sizeof(lock), "SELECT 1 FROM deployments WHERE id = %" PRId64 " FOR UPDATE",
-	         id);
-	lock_hold(lock);
+	lock_hold_row("deployments", id);
 	threads_start(&ts[0], 1, deliver, &d[0], sizeof(d[0]));
 	wait_for_waiters(1);
 	threads_start(&ts[1], 1, deliver, &d[1], sizeof(d[0]));
