@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "parse.h"
 
 static const struct {
 	const char *prefix; /* a full SQLSTATE or its two-character class */
@@ -370,17 +371,6 @@ static int digits(const char *s, int n)
 	return v;
 }
 
-/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's method). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 bool db_time_api(const char *text, char out[DB_TIME_LEN], int64_t *usec)
 {
 	/* "YYYY-MM-DD HH:MM:SS", then ".f" to ".ffffff" or nothing, then "+00". */
@@ -413,7 +403,7 @@ bool db_time_api(const char *text, char out[DB_TIME_LEN], int64_t *usec)
 	                (char)('0' + ms % 10), 'Z', '\0'},
 	       6);
 	if (usec)
-		*usec = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * INT64_C(60000000) +
+		*usec = ((parse_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * INT64_C(60000000) +
 		        s * INT64_C(1000000) + micros;
 	return true;
 }

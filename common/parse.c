@@ -213,8 +213,7 @@ static bool is_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's method). */
-static int64_t days_from_civil(int y, int m, int d)
+int64_t parse_days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -271,7 +270,7 @@ int parse_rfc3339(const char *s, int64_t *usec)
 	if (sec == 60) /* a leap second is read as the last instant of its minute */
 		sec = 59, frac = 999999;
 
-	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	int64_t secs = parse_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	secs -= sign * (oh * 3600 + om * 60);
 	*usec = secs * 1000000 + frac;
 	return 0;

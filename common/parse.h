@@ -64,6 +64,9 @@ const char *query_get(const struct query *q, const char *key);
  */
 int parse_rfc3339(const char *s, int64_t *usec);
 
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's method). */
+int64_t parse_days_from_civil(int64_t y, int m, int d);
+
 /* Writes usec since the epoch as "YYYY-MM-DDTHH:MM:SS.mmmZ" (milliseconds truncated). */
 void format_rfc3339_ms(int64_t usec, char out[32]);
 

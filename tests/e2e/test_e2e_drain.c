@@ -55,6 +55,19 @@ static void producer_exec(PGconn *c, const char *query)
 	PQclear(res);
 }
 
+/* Opens a transaction on c that holds one queued row named name, uncommitted. */
+static void begin_with_queued_row(PGconn *c, const char *name)
+{
+	char query[256];
+
+	producer_exec(c, "BEGIN");
+	snprintf(query, sizeof(query),
+	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
+	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u",
+	         name);
+	producer_exec(c, query);
+}
+
 /* The advisory lock a sleeping drain holds (migrations/0015_drain_sleep_lock.up.sql). */
 #define SLEEP_LOCK "72951015"
 
@@ -174,12 +187,7 @@ static void open_and_rolled_back_producer_transactions(void **state)
 	char query[256];
 	PGconn *c = producer();
 
-	producer_exec(c, "BEGIN");
-	snprintf(query, sizeof(query),
-	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
-	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u",
-	         slow);
-	producer_exec(c, query);
+	begin_with_queued_row(c, slow);
 
 	enqueue(later, 3);
 	assert_true(all_drained(later, OUTBOX_DEADLINE_MS));
@@ -192,12 +200,7 @@ static void open_and_rolled_back_producer_transactions(void **state)
 	            sql_int("SELECT id FROM events WHERE name = '%s'", slow));
 
 	/* Rolled back: its row and its notification vanish; later events still come. */
-	producer_exec(c, "BEGIN");
-	snprintf(query, sizeof(query),
-	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
-	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u",
-	         undone);
-	producer_exec(c, query);
+	begin_with_queued_row(c, undone);
 	producer_exec(c, "ROLLBACK");
 	close_producer(NULL);
 	const char *after = unique("after-rollback");
@@ -220,12 +223,7 @@ static void a_row_committed_far_out_of_order_is_drained(void **state)
 	char query[256];
 	PGconn *c = producer();
 
-	producer_exec(c, "BEGIN");
-	snprintf(query, sizeof(query),
-	         "INSERT INTO event_queue (event_id, name, payload) SELECT u, '%s', "
-	         "jsonb_build_object('eventId', u) FROM gen_random_uuid() u",
-	         slow);
-	producer_exec(c, query);
+	begin_with_queued_row(c, slow);
 	for (int i = 0; i < 3; i++)
 		enqueue(later, 1000);
 	assert_true(all_drained(later, OUTBOX_DEADLINE_MS));
