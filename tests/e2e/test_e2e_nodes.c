@@ -25,8 +25,12 @@
 #include "otherdb.h"
 
 enum { A, B, NODES };
-/* Clients per node; rounds (a create, its walk, an event) per client in each phase at most. */
-enum { WORKERS_PER_NODE = 3, PROJECTS = 6, ROUNDS = 25 };
+/*
+ * Clients per node; rounds (a create, its walk, an event) per client: ROUNDS in the first
+ * phase; in the second, until the test stops the load (at most KILL_ROUNDS), so that the
+ * clients of the killed node are still sending when it dies, however fast the machine is.
+ */
+enum { WORKERS_PER_NODE = 3, PROJECTS = 6, ROUNDS = 25, KILL_ROUNDS = 2000 };
 enum kind { CREATE, WEBHOOK, EVENT, KINDS };
 
 struct node {
@@ -52,8 +56,8 @@ struct call {
 	double start, end; /* CLOCK_MONOTONIC seconds */
 };
 
-/* At most per client: two phases of rounds of five requests, and one retry. */
-enum { MAX_CALLS = 2 * ROUNDS * 5 + 2 };
+/* At most per client: both phases' rounds of five requests, and one retry. */
+enum { MAX_CALLS = (ROUNDS + KILL_ROUNDS) * 5 + 2 };
 
 /*
  * One client: its home node, what it sent and what it learnt. The main thread reads node and
@@ -61,7 +65,7 @@ enum { MAX_CALLS = 2 * ROUNDS * 5 + 2 };
  * published after each call is written.
  */
 struct client {
-	int home, index, phase;
+	int home, index, phase, rounds;
 	int node; /* where it sends now: home, until home stops answering (atomic) */
 	struct call calls[MAX_CALLS];
 	size_t ncalls;          /* atomic */
@@ -293,7 +297,7 @@ static void *client_run(void *arg)
 {
 	struct client *c = arg;
 
-	for (int round = 0; round < ROUNDS && !stop_load; round++)
+	for (int round = 0; round < c->rounds && !stop_load; round++)
 		round_trip(c, round);
 	return NULL;
 }
@@ -301,7 +305,7 @@ static void *client_run(void *arg)
 static struct client clients[NODES * WORKERS_PER_NODE];
 static pthread_t threads[NODES * WORKERS_PER_NODE];
 
-static void load_start(int phase)
+static void load_start(int phase, int rounds)
 {
 	stop_load = 0;
 	for (int i = 0; i < NODES * WORKERS_PER_NODE; i++) {
@@ -309,6 +313,7 @@ static void load_start(int phase)
 		c->home = c->node = i % NODES;
 		c->index = i / NODES;
 		c->phase = phase;
+		c->rounds = rounds;
 		assert_int_equal(pthread_create(&threads[i], NULL, client_run, c), 0);
 	}
 }
@@ -456,7 +461,7 @@ static void two_nodes_serve_one_database(void **state)
 {
 	(void)state;
 
-	load_start(1);
+	load_start(1, ROUNDS);
 	load_stop_after_rounds();
 	for (int i = 0; i < NODES * WORKERS_PER_NODE; i++)
 		for (size_t k = 0; k < clients[i].ncalls; k++)
@@ -482,7 +487,7 @@ static void a_node_killed_under_load_loses_only_its_requests(void **state)
 	(void)state;
 
 	double started = now_s();
-	load_start(2);
+	load_start(2, KILL_ROUNDS);
 	/* Mid-load: b has answered some requests of this phase and is answering more. */
 	for (int waited = 0; answered_since(B, CREATE, 201, started) < 6; waited += 50) {
 		assert_true(waited < 30000);
