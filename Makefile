@@ -116,7 +116,8 @@ help:
 	@echo 'make lint-js      ESLint on the admin page and its browser test'
 	@echo 'make lint-openapi the OpenAPI documents, and their routes against the route tables'
 	@echo 'make lint-compose docker-compose.yml valid with its required variables, refused without'
-	@echo 'make bench        benchmarks against pgbench (QUICK=1 for a short run)'
+	@echo 'make bench        benchmarks against pgbench (QUICK=1 for a short run, BENCH_ONLY=auth for
+	@echo '                  the static token against a JWT alone)'
 	@echo 'make soak         ten minutes of mixed load, then an exact event count'
 	@echo 'make clean        remove build output'
 	@echo 'Variables: SANITIZE=address,undefined (build/sanitize), V=1 (full commands).'
@@ -267,8 +268,8 @@ bench:
 	scripts/install-deps bench
 	$(MAKE) BUILD=build/bench BIN=build/bench/bin all build/bench/bench/etag_cost \
 		build/bench/bench/jwt_cost build/bench/bench/hello build/bench/tests/jwt-mint
-	QUICK=$(QUICK) bench/run build/bench/bin \
-		$(if $(QUICK),build/bench/last-quick.md,build/bench/last-full.md docs/BENCHMARKS.md)
+	QUICK=$(QUICK) BENCH_ONLY=$(BENCH_ONLY) bench/run build/bench/bin \
+		$(if $(BENCH_ONLY),build/bench/last-$(BENCH_ONLY).md,$(if $(QUICK),build/bench/last-quick.md,build/bench/last-full.md docs/BENCHMARKS.md))
 
 # Ten minutes (SOAK_SECONDS) of mixed traffic on a throwaway stack, then a Postgres restart.
 soak:
