@@ -295,6 +295,27 @@ static void verified_tokens_are_cached_until_they_expire(void **state)
 	free(h);
 }
 
+/*
+ * The cache's key is the SHA-256 of the whole token (FIPS 180-2's "abc" vector), the same on
+ * every call of the one digest context the process keeps: a key of part of the token would let
+ * a forged token share a verified one's entry.
+ */
+static void the_cache_key_is_the_sha256_of_the_whole_token(void **state)
+{
+	static const unsigned char abc[TOKEN_DIGEST] = {
+	    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+	    0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+	    0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	unsigned char d1[TOKEN_DIGEST], d2[TOKEN_DIGEST];
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		token_cache_digest("abc", 3, d1);
+		assert_memory_equal(d1, abc, TOKEN_DIGEST);
+	}
+	token_cache_digest("abd", 3, d2);
+	assert_memory_not_equal(d1, d2, TOKEN_DIGEST);
+}
+
 /* The kid is unknown; the JWKS gains it; once the interval has passed the token is accepted. */
 static void refusals_are_not_cached_and_keys_rotate(void **state)
 {
@@ -443,6 +464,7 @@ int main(void)
 	    T(refused_tokens_are_401_invalid_token),
 	    T(permissions_decide_403),
 	    T(verified_tokens_are_cached_until_they_expire),
+	    T(the_cache_key_is_the_sha256_of_the_whole_token),
 	    T(refusals_are_not_cached_and_keys_rotate),
 	    T(unknown_kids_refresh_at_most_once_per_interval),
 	    T(one_refresh_serves_the_pool),
