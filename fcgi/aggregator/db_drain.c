@@ -2,8 +2,8 @@
  * The drain worker's SQL, and the libpq calls its wait loop needs (the socket to poll and the
  * notifications to read). Queue rows leave event_queue only in the same statement or
  * transaction that stores them in events or events_dead, so a crash at any point loses
- * nothing; an event whose eventId a kept event holds is skipped by the insert (the trigger of
- * the events_by_month migration), so a row can never be stored twice either.
+ * nothing; an event whose eventId a kept event holds is skipped (its key is taken in
+ * event_keys, migrations 0012 and 0018), so a row can never be stored twice either.
  */
 #include <libpq-fe.h>
 
@@ -11,6 +11,34 @@
 #include "drain.h"
 
 static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
+
+/*
+ * This connection registers the keys of the events it stores itself (STORE_MOVED), so the row
+ * trigger that would do it one row at a time is not called (migration 0018). Without it (a
+ * batch retried by db_exec on a new connection, before drain.c sets that one up) the drain
+ * stores the same, only slower; a statement claiming it that leaves a key unregistered fails.
+ */
+static struct db_stmt keys_stmt = DB_STMT("drain_keys", "SET panel.event_keys = 'statement'", true);
+
+/*
+ * The CTEs that store the rows of a CTE named moved (id, event_id, name, payload, enqueued_at)
+ * as events: their eventIds registered in event_keys first, in one insert for all, each with
+ * the id and time its event takes; a row whose eventId a kept event holds, or an earlier row of
+ * moved, is not stored. stored has a row for each event stored.
+ */
+#define STORE_MOVED                                                                                \
+	"keyed AS ("                                                                               \
+	"    INSERT INTO event_keys (event_id, id, created_at) "                                   \
+	"    SELECT m.event_id, nextval('events_id_seq'), clock_timestamp() "                      \
+	"    FROM (SELECT id, event_id FROM moved ORDER BY id) m "                                 \
+	"    ON CONFLICT DO NOTHING RETURNING event_id, id, created_at), "                         \
+	"stored AS ("                                                                              \
+	"    INSERT INTO events (id, event_id, name, payload, enqueued_at, created_at) "           \
+	"    OVERRIDING SYSTEM VALUE "                                                             \
+	"    SELECT DISTINCT ON (k.id) k.id, m.event_id, m.name, m.payload, m.enqueued_at, "       \
+	"           k.created_at "                                                                 \
+	"    FROM keyed k JOIN moved m ON m.event_id = k.event_id ORDER BY k.id, m.id "            \
+	"    RETURNING 1) "
 
 /*
  * The advisory lock a drain holds while it sleeps, which producers try to take shared (the
@@ -33,11 +61,7 @@ static struct db_stmt batch_stmt =
             "    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED), "
             "moved AS ("
             "    DELETE FROM event_queue q WHERE q.id IN (SELECT id FROM claimed) "
-            "    RETURNING q.id, q.event_id, q.name, q.payload, q.enqueued_at), "
-            "stored AS ("
-            "    INSERT INTO events (event_id, name, payload, enqueued_at) "
-            "    SELECT event_id, name, payload, enqueued_at FROM moved ORDER BY id "
-            "    RETURNING 1) "
+            "    RETURNING q.id, q.event_id, q.name, q.payload, q.enqueued_at), " STORE_MOVED
             "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM stored), "
             "       (SELECT coalesce(max(id), 0) FROM moved), (SELECT unlocked FROM awake)",
             true);
@@ -64,9 +88,8 @@ static struct db_stmt claim_stmt =
 static struct db_stmt move_one_stmt =
     DB_STMT("drain_move_one",
             "WITH moved AS (DELETE FROM event_queue WHERE id = $1 "
-            "               RETURNING event_id, name, payload, enqueued_at) "
-            "INSERT INTO events (event_id, name, payload, enqueued_at) "
-            "SELECT event_id, name, payload, enqueued_at FROM moved",
+            "               RETURNING id, event_id, name, payload, enqueued_at), " STORE_MOVED
+            "SELECT count(*) FROM stored",
             false);
 
 static struct db_stmt retry_later_stmt =
@@ -100,7 +123,9 @@ static struct db_stmt maintain_stmt = DB_STMT(
 
 enum err db_drain_listen(struct db *db)
 {
-	return db_run(db, &listen_stmt, 0, NULL, NULL);
+	enum err rc = db_run(db, &keys_stmt, 0, NULL, NULL);
+
+	return rc ? rc : db_run(db, &listen_stmt, 0, NULL, NULL);
 }
 
 enum err db_drain_batch(struct db *db, long limit, int64_t from, bool wake, long *moved,

@@ -107,7 +107,10 @@ struct drain_row {
 };
 
 /* The drain's SQL (db_drain.c). Each returns ERR_OK or the outcome of the failure. */
-/* LISTEN event_queue on the current connection. */
+/*
+ * Sets up the current connection: LISTEN event_queue, and panel.event_keys = 'statement' (the
+ * drain's statements register their events' keys themselves, migration 0018).
+ */
 enum err db_drain_listen(struct db *db);
 /*
  * The happy path, one statement: claims up to limit due rows from id `from` on (FOR UPDATE SKIP

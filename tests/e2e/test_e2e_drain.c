@@ -176,6 +176,44 @@ static void duplicates_in_the_queue_are_stored_once(void **state)
 }
 
 /*
+ * The two rules that let the drain register its events' keys itself (migration 0018): a writer
+ * that says it registers them (panel.event_keys = 'statement') and does not stores nothing;
+ * one that registers them without saying so stores its events, not skipping them as repeats.
+ */
+static void events_hold_their_keys_whoever_inserts(void **state)
+{
+	(void)state;
+	const char *unregistered = unique("unregistered"), *registered = unique("registered");
+	char st[6];
+
+	sql_state(st,
+	          "SET panel.event_keys = 'statement'; "
+	          "INSERT INTO events (event_id, name, payload, enqueued_at) "
+	          "VALUES (gen_random_uuid(), '%s', '{}', now())",
+	          unregistered);
+	sql_exec("RESET panel.event_keys");
+	assert_string_equal(st, "P0001");
+	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE name = '%s'", unregistered), 0);
+
+	assert_int_equal(
+	    sql_int("WITH k AS (INSERT INTO event_keys (event_id, id, created_at) "
+	            "           SELECT gen_random_uuid(), nextval('events_id_seq'), "
+	            "                  clock_timestamp() "
+	            "           FROM generate_series(1, 3) RETURNING event_id, id, created_at), "
+	            "e AS (INSERT INTO events (id, event_id, name, payload, created_at) "
+	            "      OVERRIDING SYSTEM VALUE "
+	            "      SELECT id, event_id, '%s', '{}', created_at FROM k RETURNING 1) "
+	            "SELECT count(*) FROM e",
+	            registered),
+	    3);
+	assert_int_equal(sql_int("SELECT count(*) FROM events e JOIN event_keys k "
+	                         "ON k.id = e.id AND k.event_id = e.event_id "
+	                         "AND k.created_at = e.created_at WHERE e.name = '%s'",
+	                         registered),
+	                 3);
+}
+
+/*
  * A producer transaction that stays open does not hold back later events, and its row, with a
  * smaller id, still arrives once it commits: the drain follows visibility, not an id cursor.
  * A rolled-back one is never drained.
@@ -397,6 +435,7 @@ int main(void)
 	    cmocka_unit_test(both_workers_run_side_by_side),
 	    cmocka_unit_test(queued_events_arrive_once_each),
 	    cmocka_unit_test(duplicates_in_the_queue_are_stored_once),
+	    cmocka_unit_test(events_hold_their_keys_whoever_inserts),
 	    cmocka_unit_test(open_and_rolled_back_producer_transactions),
 	    cmocka_unit_test_teardown(a_row_committed_far_out_of_order_is_drained, close_producer),
 	    cmocka_unit_test_teardown(producers_notify_only_a_sleeping_drain, close_conns),
