@@ -15,6 +15,7 @@
 #include "mint.h"
 #include "resp.h"
 #include "unit.h"
+#include "victim.h"
 
 #define ISS "https://tenant.example.auth0.com/"
 #define AUD "https://panel.example/api"
@@ -421,15 +422,11 @@ static void a_planted_link_is_never_followed(void **state)
 	(void)state;
 	static const char content[] = "victim\n";
 	const char *name = unique_state();
-	char victim[128], path[128], back[16] = "";
+	char victim[128], path[128];
 	struct authorizer solo;
-	struct stat st;
 
 	snprintf(victim, sizeof(victim), "%s/victim", dir);
-	FILE *f = fopen(victim, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
+	victim_write(victim, content);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/%s/srv", dir, name);
@@ -443,15 +440,7 @@ static void a_planted_link_is_never_followed(void **state)
 	free(h);
 	keyring_close(&solo.keyring);
 	assert_int_equal(a.status, 200);
-	assert_int_equal(stat(victim, &st), 0);
-	assert_int_equal(st.st_size, sizeof(content) - 1);
-	f = fopen(victim, "r");
-	assert_non_null(f);
-	assert_non_null(fgets(back, sizeof(back), f));
-	fclose(f);
-	assert_string_equal(back, content);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_true(S_ISLNK(st.st_mode));
+	assert_victim_intact(victim, content, path);
 }
 
 int main(void)

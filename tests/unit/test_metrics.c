@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "route.h"
 #include "unit.h"
+#include "victim.h"
 
 static enum err none(struct req *req, struct resp *resp)
 {
@@ -118,7 +119,6 @@ static void a_planted_link_is_never_followed(void **state)
 	(void)state;
 	char dir[] = "/tmp/test_metrics.XXXXXX", srv[64], victim[96], file[512] = "";
 	static const char content[] = "not a metrics file\n";
-	struct stat st;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(srv, sizeof(srv), "%s/srv", dir);
@@ -134,24 +134,12 @@ static void a_planted_link_is_never_followed(void **state)
 	assert_true(file[0]);
 
 	snprintf(victim, sizeof(victim), "%s/victim", dir);
-	FILE *f = fopen(victim, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
+	victim_write(victim, content);
 	assert_int_equal(unlink(file), 0);
 	assert_int_equal(symlink(victim, file), 0);
 
 	assert_int_equal(worker_opens(dir), 0);
-	assert_int_equal(stat(victim, &st), 0);
-	assert_int_equal(st.st_size, sizeof(content) - 1);
-	char back[64] = "";
-	f = fopen(victim, "r");
-	assert_non_null(f);
-	assert_non_null(fgets(back, sizeof(back), f));
-	fclose(f);
-	assert_string_equal(back, content);
-	assert_int_equal(lstat(file, &st), 0);
-	assert_true(S_ISLNK(st.st_mode));
+	assert_victim_intact(victim, content, file);
 
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
