@@ -351,6 +351,49 @@ static void the_service_user_logs_in_as_the_services_roles_only(void **state)
 	}
 }
 
+/*
+ * The API tokens stay with lighttpd, whose Lua gate reads them from its environment: no pool or
+ * drain is given them, and lighttpd, having changed its user, is not dumpable, so the service
+ * user cannot read its environment (nor its memory). Code running as a worker learns no token.
+ */
+static void the_service_user_reads_no_api_token(void **state)
+{
+	(void)state;
+	if (getuid() != 0)
+		skip();
+	unsigned uid, gid;
+	int lighttpd = pid_file("run/lighttpd.pid");
+	char paths[8192] = "";
+	size_t len = 0, served = 0;
+
+	expected_ids(&uid, &gid);
+	scan();
+	for (size_t i = 0; i < nprocs; i++)
+		if (procs[i].stack_env && procs[i].uid[0] == uid) {
+			len += (size_t)snprintf(paths + len, sizeof(paths) - len,
+			                        " /proc/%d/environ", procs[i].pid);
+			served++;
+			assert_true(len < sizeof(paths));
+		}
+	assert_true(served > 2);
+	/* The control: the tokens are there to be found, in lighttpd's environment as root sees it. */
+	assert_int_equal(shell("grep -qaF -e \"$PROJECT_API_TOKEN\" /proc/%d/environ && "
+	                       "grep -qaF -e \"$AGGREGATOR_API_TOKEN\" /proc/%d/environ",
+	                       lighttpd, lighttpd),
+	                 0);
+	/* The service user reads its workers' environments, but not lighttpd's. */
+	assert_int_equal(
+	    as_user("\"$PANEL_USER\"", "cat%s 2>/dev/null | grep -qa PANEL_STATE_DIR=", paths), 0);
+	assert_int_not_equal(
+	    as_user("\"$PANEL_USER\"", "cat /proc/%d/environ >/dev/null 2>&1", lighttpd), 0);
+	/* And no token in anything it can read of them. */
+	assert_int_equal(as_user("\"$PANEL_USER\"",
+	                         "cat%s 2>/dev/null | grep -qaF -e \"$PROJECT_API_TOKEN\" "
+	                         "-e \"$AGGREGATOR_API_TOKEN\"",
+	                         paths),
+	                 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +401,7 @@ int main(void)
 	    cmocka_unit_test(the_service_user_writes_only_its_own_directory),
 	    cmocka_unit_test(another_local_user_reaches_nothing),
 	    cmocka_unit_test(the_service_user_logs_in_as_the_services_roles_only),
+	    cmocka_unit_test(the_service_user_reads_no_api_token),
 	};
 	return cmocka_run_group_tests_name("e2e: privileges", tests, NULL, NULL);
 }
