@@ -25,7 +25,10 @@ struct resp;
 /*
  * What every authorizer process of a stack shares, mapped from $PANEL_STATE_DIR/srv/jwks.state:
  * when the keys were last fetched and a generation that grows with each fetch. The fetched
- * document itself is published as $PANEL_STATE_DIR/srv/jwks.json.
+ * document itself is published as $PANEL_STATE_DIR/srv/jwks.json, and the generation as the
+ * size of $PANEL_STATE_DIR/srv/jwks.generation (one byte written at offset generation - 1, so
+ * the size only grows), which lighttpd's auth.lua reads with a stat to forget the acceptances
+ * it remembered under older keys.
  */
 struct keyring_shared {
 	int64_t last_fetch_ms; /* CLOCK_MONOTONIC; 0: never */
@@ -39,6 +42,7 @@ struct keyring {
 	char published[1024]; /* where the fetched document is shared ("" when not shared) */
 	struct keyring_shared *shared; /* mapped, or private to this process (see keyring_open) */
 	bool shared_private;           /* no shared state: the interval holds per process */
+	int generation_fd;             /* srv/jwks.generation, or -1 (not shared) */
 	struct buf fetched;            /* the URL's document when it is not shared */
 	uint64_t generation;           /* of the keys held */
 	struct jwt_keyset keys;

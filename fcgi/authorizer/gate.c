@@ -57,6 +57,28 @@ static enum jwt_status verify(struct authorizer *a, const char *token, size_t le
 	return st;
 }
 
+/*
+ * What auth.lua may remember of this acceptance, so that the same Authorization header skips
+ * this hop until then (lighttpd/auth.lua): the end of the token's validity (exp + leeway, the
+ * same as this process's cache), the permissions that count (every one when JWT_PERMISSIONS is
+ * off) and the generation of the keys that accepted it, which the pool publishes as the size
+ * of srv/jwks.generation. Without a shared generation (no usable state directory) nothing is
+ * offered, and auth.lua remembers nothing.
+ */
+static void remembered_as(const struct authorizer *a, struct resp *resp, unsigned perms,
+                          int64_t valid_until)
+{
+	if (a->keyring.generation_fd < 0)
+		return;
+	if (!a->permissions)
+		perms = JWT_PERM_READ | JWT_PERM_WRITE;
+	resp_header(resp, "Variable-PANEL_JWT_UNTIL", "%lld", (long long)valid_until);
+	resp_header(resp, "Variable-PANEL_JWT_PERMS", "%s%s%s", perms & JWT_PERM_READ ? "r" : "",
+	            perms & JWT_PERM_WRITE ? "w" : "", perms ? "" : "-");
+	resp_header(resp, "Variable-PANEL_JWT_KEYS", "%llu",
+	            (unsigned long long)a->keyring.generation);
+}
+
 enum err authorizer_handle(struct req *req, struct resp *resp)
 {
 	struct authorizer *a = req->app;
@@ -65,6 +87,7 @@ enum err authorizer_handle(struct req *req, struct resp *resp)
 	struct jwt_claims claims;
 	const char *actor;
 	unsigned perms;
+	int64_t valid_until;
 	size_t len = 0;
 
 	/* auth.lua let it through already: an exemption, or the static token (token,jwt). */
@@ -83,6 +106,7 @@ enum err authorizer_handle(struct req *req, struct resp *resp)
 	if (hit) {
 		actor = hit->sub;
 		perms = hit->perms;
+		valid_until = hit->valid_until;
 	} else {
 		enum jwt_status st = verify(a, token, len, &claims);
 		if (st) {
@@ -90,7 +114,8 @@ enum err authorizer_handle(struct req *req, struct resp *resp)
 			         claims.kid);
 			return refuse(resp, true, refusal_message(st));
 		}
-		token_cache_put(&a->cache, digest, &claims, claims.exp + a->policy.leeway);
+		valid_until = claims.exp + a->policy.leeway;
+		token_cache_put(&a->cache, digest, &claims, valid_until);
 		actor = claims.sub;
 		perms = claims.perms;
 	}
@@ -111,6 +136,7 @@ enum err authorizer_handle(struct req *req, struct resp *resp)
 	}
 	/* lighttpd turns Variable-* of a 200 into the responder's environment (REMOTE_USER). */
 	resp_header(resp, "Variable-REMOTE_USER", "%s", actor);
+	remembered_as(a, resp, perms, valid_until);
 	resp->status = 200;
 	return ERR_OK;
 }

@@ -131,10 +131,27 @@ static void add_file(struct jwt_keyset *set, const char *path)
 	buf_free(&doc);
 }
 
+/*
+ * Makes srv/jwks.generation at least generation bytes long: auth.lua compares its size with the
+ * generation each remembered acceptance was made under. A write at an offset below the end
+ * changes nothing, so the size never goes back, whichever process writes last.
+ */
+static void publish_generation(const struct keyring *kr, uint64_t generation)
+{
+	if (kr->generation_fd < 0 || generation == 0)
+		return;
+	if (pwrite(kr->generation_fd, "", 1, (off_t)(generation - 1)) != 1)
+		log_error("jwks: cannot publish generation %llu: %s",
+		          (unsigned long long)generation, strerror(errno));
+}
+
 /* Reads the keys again: the file, then the URL's document (published, or this process's). */
 static void reload(struct keyring *kr, uint64_t generation)
 {
 	struct jwt_keyset fresh = {0};
+
+	/* Another process published it already; this repeats it in case that one died between. */
+	publish_generation(kr, generation);
 
 	if (kr->file)
 		add_file(&fresh, kr->file);
@@ -185,7 +202,13 @@ static void fetch_and_publish(struct keyring *kr)
 	}
 	jwt_keyset_clear(&check);
 	buf_free(&doc);
-	__atomic_add_fetch(&kr->shared->generation, 1, __ATOMIC_RELEASE);
+	/*
+	 * The file first: auth.lua forgets what it remembered under the old keys before any
+	 * process can load the new ones. Then the counter, and the file again with the value it
+	 * reached (another process may have moved it meanwhile).
+	 */
+	publish_generation(kr, __atomic_load_n(&kr->shared->generation, __ATOMIC_ACQUIRE) + 1);
+	publish_generation(kr, __atomic_add_fetch(&kr->shared->generation, 1, __ATOMIC_RELEASE));
 }
 
 /* Takes the right to fetch: true when no process fetched within the interval (and now we). */
@@ -206,6 +229,7 @@ static void map_shared(struct keyring *kr, const char *state_dir)
 	int fd = -1;
 
 	kr->published[0] = '\0';
+	kr->generation_fd = -1;
 	if (state_dir && *state_dir) {
 		snprintf(path, sizeof(path), "%s/srv/jwks.state", state_dir);
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -219,6 +243,11 @@ static void map_shared(struct keyring *kr, const char *state_dir)
 			kr->shared = p;
 			snprintf(kr->published, sizeof(kr->published), "%s/srv/jwks.json",
 			         state_dir);
+			snprintf(path, sizeof(path), "%s/srv/jwks.generation", state_dir);
+			kr->generation_fd =
+			    open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (kr->generation_fd < 0)
+				log_warn("jwks: cannot open %s: lighttpd remembers no token", path);
 			return;
 		}
 	} else if (fd >= 0) {
@@ -275,5 +304,8 @@ void keyring_close(struct keyring *kr)
 	else
 		munmap(kr->shared, sizeof(*kr->shared));
 	kr->shared = NULL;
+	if (kr->generation_fd >= 0)
+		close(kr->generation_fd);
+	kr->generation_fd = -1;
 	curl_global_cleanup();
 }

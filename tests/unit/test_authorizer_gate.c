@@ -156,6 +156,27 @@ static char *bearer(const struct mint_key *key, const char *sub, const char *per
 	return h;
 }
 
+/* The headers of a 200 for sub: the caller, and what auth.lua may remember of it. */
+static const char *passed(const char *sub, int64_t valid_until, const char *perms,
+                          unsigned long long keys)
+{
+	static char h[512];
+	snprintf(h, sizeof(h),
+	         "Variable-REMOTE_USER: %s\r\nVariable-PANEL_JWT_UNTIL: %lld\r\n"
+	         "Variable-PANEL_JWT_PERMS: %s\r\nVariable-PANEL_JWT_KEYS: %llu\r\n",
+	         sub, (long long)valid_until, perms, keys);
+	return h;
+}
+
+/* The size of dir/<state>/srv/jwks.generation, which auth.lua reads as the generation. */
+static long long generation_file_size(const char *state)
+{
+	char path[160];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/%s/srv/jwks.generation", dir, state);
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
 static void assert_refused(const struct answer *a, bool offered)
 {
 	assert_int_equal(a->status, 401);
@@ -205,7 +226,9 @@ static void a_valid_token_passes_with_its_subject(void **state)
 	char *h = bearer(&k1, "auth0|alice", NULL);
 	struct answer a = ask(&one, "GET", h, NULL);
 	assert_int_equal(a.status, 200);
-	assert_string_equal(a.headers, "Variable-REMOTE_USER: auth0|alice\r\n");
+	/* Valid until exp (600 s) plus leeway (30 s); without JWT_PERMISSIONS every permission
+	 * counts; the keys of the pool's first fetch. */
+	assert_string_equal(a.headers, passed("auth0|alice", clock_now + 630, "rw", 1));
 	a = ask(&one, "HEAD", h, NULL);
 	assert_int_equal(a.status, 200);
 	/* The scheme is case-insensitive, like the static token's. */
@@ -258,12 +281,17 @@ static void permissions_decide_403(void **state)
 	                                  "error=\"insufficient_scope\", scope=\"read:projects\""));
 	assert_null(strstr(a.headers, "Variable-"));
 
-	assert_int_equal(ask(&one, "GET", reader, NULL).status, 200);
+	a = ask(&one, "GET", reader, NULL);
+	assert_int_equal(a.status, 200);
+	/* With JWT_PERMISSIONS, only the token's own: a remembered reader is not a writer. */
+	assert_string_equal(a.headers, passed("auth0|reader", clock_now + 630, "r", 1));
 	assert_int_equal(ask(&one, "HEAD", reader, NULL).status, 200);
 	a = ask(&one, "POST", reader, NULL);
 	assert_int_equal(a.status, 403);
 	assert_non_null(strstr(a.headers, "scope=\"write:deployments\""));
-	assert_int_equal(ask(&one, "POST", writer, NULL).status, 200);
+	a = ask(&one, "POST", writer, NULL);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(a.headers, passed("auth0|writer", clock_now + 630, "w", 1));
 	assert_int_equal(ask(&one, "DELETE", writer, NULL).status, 200);
 	assert_int_equal(ask(&one, "GET", writer, NULL).status, 403);
 	/* A refused token is 401 before any permission is looked at. */
@@ -282,7 +310,8 @@ static void verified_tokens_are_cached_until_they_expire(void **state)
 	assert_int_equal(one.cache.hits, 0);
 	struct answer a = ask(&one, "GET", h, NULL);
 	assert_int_equal(a.status, 200);
-	assert_string_equal(a.headers, "Variable-REMOTE_USER: auth0|alice\r\n");
+	/* A hit says the same as the verification did: auth.lua may remember it from either. */
+	assert_string_equal(a.headers, passed("auth0|alice", clock_now + 630, "rw", 1));
 	assert_int_equal(one.cache.hits, 1);
 
 	/* exp is 600 s away, plus 30 s of leeway: the last second in, then out. */
@@ -336,7 +365,8 @@ static void refusals_are_not_cached_and_keys_rotate(void **state)
 	usleep(150 * 1000);
 	a = ask(&one, "GET", h, NULL);
 	assert_int_equal(a.status, 200);
-	assert_string_equal(a.headers, "Variable-REMOTE_USER: auth0|bob\r\n");
+	/* Under the third generation of keys: the start, the refused refresh, this one. */
+	assert_string_equal(a.headers, passed("auth0|bob", clock_now + 630, "rw", 3));
 	free(h);
 }
 
@@ -365,6 +395,7 @@ static void one_refresh_serves_the_pool(void **state)
 	open_authorizer(&two, false, "pool", 200);
 	assert_int_equal(one.keyring.generation, 1); /* the first to start read the keys */
 	assert_int_equal(two.keyring.generation, 1);
+	assert_int_equal(generation_file_size("pool"), 1); /* published for auth.lua */
 
 	const struct mint_key *both[] = {&k1, &k2};
 	write_jwks(both, 2);
@@ -372,6 +403,7 @@ static void one_refresh_serves_the_pool(void **state)
 	char *h = bearer(&k2, "auth0|bob", NULL);
 	assert_int_equal(ask(&one, "GET", h, NULL).status, 200);
 	assert_int_equal(one.keyring.shared->generation, 2);
+	assert_int_equal(generation_file_size("pool"), 2);
 	int64_t last = two.keyring.shared->last_fetch_ms;
 
 	/* The other process knows k2 now without a refresh of its own... */
@@ -440,6 +472,36 @@ static void a_planted_link_is_never_followed(void **state)
 	free(h);
 	keyring_close(&solo.keyring);
 	assert_int_equal(a.status, 200);
+	/* No shared generation: nothing offered for auth.lua to remember. */
+	assert_string_equal(a.headers, "Variable-REMOTE_USER: auth0|alice\r\n");
+	assert_victim_intact(victim, content, path);
+}
+
+/* The same for srv/jwks.generation: never followed, and then nothing offered to remember. */
+static void a_link_planted_as_the_generation_is_never_followed(void **state)
+{
+	(void)state;
+	static const char content[] = "victim\n";
+	const char *name = unique_state();
+	char victim[128], path[128];
+	struct authorizer solo;
+
+	snprintf(victim, sizeof(victim), "%s/victim-generation", dir);
+	victim_write(victim, content);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/srv", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/srv/jwks.generation", dir, name);
+	assert_int_equal(symlink(victim, path), 0);
+
+	open_authorizer(&solo, false, name, 60000);
+	char *h = bearer(&k1, "auth0|alice", NULL);
+	struct answer a = ask(&solo, "GET", h, NULL);
+	free(h);
+	keyring_close(&solo.keyring);
+	assert_int_equal(a.status, 200);
+	assert_string_equal(a.headers, "Variable-REMOTE_USER: auth0|alice\r\n");
 	assert_victim_intact(victim, content, path);
 }
 
@@ -459,6 +521,7 @@ int main(void)
 	    T(one_refresh_serves_the_pool),
 	    T(keys_that_go_take_their_cached_tokens),
 	    T(a_planted_link_is_never_followed),
+	    T(a_link_planted_as_the_generation_is_never_followed),
 	};
 #undef T
 	return cmocka_run_group_tests_name("authorizer: gate", tests, setup, teardown);
