@@ -6,11 +6,27 @@
 -- PROJECT_AUTH (project port only): "token" (the default) is all of the above. With "jwt" or
 -- "token,jwt", scripts/stack sets PANEL_GATE=jwt, which also puts the authorizer pool in front
 -- of the project port's pools (lighttpd/gate-jwt.conf): it answers every request this script
--- does not let through itself; what this script lets through (the exemptions, and the static
--- token in token,jwt mode) it marks with PANEL_PASSED=1 for the authorizer. Without that pool
--- nothing is passed on unchecked, whatever PROJECT_AUTH says. The caller goes into REMOTE_USER:
--- "api-token" here, a JWT's sub from the authorizer. Both are request environment (r.req_env),
--- which a client's headers can never set (they reach FastCGI as HTTP_*).
+-- does not let through itself. What this script lets through (the exemptions, the static token
+-- in token,jwt mode, and a JWT the authorizer accepted before, see below) it marks with
+-- PANEL_PASSED=1 and skips the authorizer for: it sets the request's scheme to "panel-passed",
+-- which lighttpd.conf's $HTTP["scheme"] blocks answer with the pools alone. No client can give
+-- a request that scheme (lighttpd takes it from the connection: http here; the pools see it as
+-- REQUEST_SCHEME, which none of them reads). Without that pool nothing is passed on
+-- unchecked, whatever PROJECT_AUTH says. The caller goes into REMOTE_USER: "api-token" here, a
+-- JWT's sub from the authorizer. Both are request environment (r.req_env), which a client's
+-- headers can never set (they reach FastCGI as HTTP_*).
+--
+-- Remembered acceptances: when the authorizer lets a JWT through, it says until when
+-- (PANEL_JWT_UNTIL, the token's exp plus leeway), with which permissions (PANEL_JWT_PERMS: r, w)
+-- and under which generation of its keys (PANEL_JWT_KEYS); this script keeps that under the
+-- exact Authorization header, and a later request with the same header skips the authorizer
+-- while the time is before then, its method's permission is among them and the keys are still
+-- of that generation (the size of srv/jwks.generation, which the authorizer pool grows before
+-- any of its processes loads new keys; lighttpd.conf turns off the stat cache, so it is read
+-- anew each time). Anything else goes to the authorizer as before, which refuses or accepts:
+-- this script never refuses a JWT itself. At most MAX_REMEMBERED headers; when full, all are
+-- forgotten. The table lives in the script's Lua state (its global table, which mod_magnet
+-- keeps from one request to the next), so a lighttpd restart forgets it too.
 
 local r = lighty.r
 
@@ -22,9 +38,49 @@ else
 end
 local jwt = realm == "project" and os.getenv("PANEL_GATE") == "jwt" -- the authorizer is there
 
+local MAX_REMEMBERED = 1024
+local generation_file = (os.getenv("PANEL_STATE_DIR") or "") .. "/srv/jwks.generation"
+local accepted = _G.panel_accepted
+if not accepted then
+	accepted = {n = 0, keys = false, by_header = {}}
+	_G.panel_accepted = accepted
+end
+
+-- The generation of the authorizer's keys (nil when the pool shares none).
+local function keys_generation()
+	local st = lighty.c.stat(generation_file)
+	return st and st.st_size
+end
+
+-- Lets this request on to the pools without the authorizer (see above).
+local function pass()
+	r.req_env["PANEL_PASSED"] = "1"
+	if r.req_attr["uri.scheme"] == "http" then
+		r.req_attr["uri.scheme"] = "panel-passed"
+	end
+	return 0
+end
+
 -- The authorizer's 200 makes lighttpd handle the request again from the start, this script
 -- included: what this request's first pass or the authorizer decided stays decided.
-if jwt and (r.req_env["REMOTE_USER"] or r.req_env["PANEL_PASSED"]) then
+if jwt and r.req_env["PANEL_PASSED"] then
+	return pass() -- lighttpd restarted a request this script passed
+end
+if jwt and r.req_env["REMOTE_USER"] then
+	-- The authorizer accepted this request's token: remember it, under the generation of keys
+	-- it names, if that is still the current one.
+	local env, header = r.req_env, r.req_header["Authorization"]
+	local valid_until, keys = tonumber(env["PANEL_JWT_UNTIL"]), tonumber(env["PANEL_JWT_KEYS"])
+	if header and valid_until and keys and keys == keys_generation() then
+		if accepted.keys ~= keys or accepted.n >= MAX_REMEMBERED then
+			accepted.n, accepted.keys, accepted.by_header = 0, keys, {}
+		end
+		if not accepted.by_header[header] then
+			accepted.n = accepted.n + 1
+		end
+		accepted.by_header[header] = {user = env["REMOTE_USER"], valid_until = valid_until,
+			perms = env["PANEL_JWT_PERMS"] or ""}
+	end
 	return 0
 end
 
@@ -49,7 +105,7 @@ if realm == "project" and ((method == "POST" and path == "/deployment/webhook")
 end
 if exempt then
 	if jwt then
-		r.req_env["PANEL_PASSED"] = "1"
+		return pass()
 	end
 	return 0
 end
@@ -64,12 +120,28 @@ end
 if mode ~= "jwt" and bearer and token and token ~= "" and lighty.c.secret_eq(credential, token) then
 	r.req_env["REMOTE_USER"] = "api-token"
 	if jwt then
-		r.req_env["PANEL_PASSED"] = "1"
+		return pass()
 	end
 	return 0
 end
--- Anything else is a JWT or nothing: the authorizer answers.
+-- Anything else is a JWT or nothing: the authorizer answers, unless it accepted this very
+-- header before and that still holds (now before exp + leeway, the method's permission, the
+-- same keys).
 if jwt then
+	local e = header and accepted.by_header[header]
+	if e then
+		local now = lighty.c.hrtime()
+		local keys = keys_generation()
+		if keys ~= accepted.keys then
+			accepted.n, accepted.keys, accepted.by_header = 0, keys, {}
+		elseif now < e.valid_until and e.perms:find(read and "r" or "w", 1, true) then
+			r.req_env["REMOTE_USER"] = e.user
+			return pass()
+		elseif now >= e.valid_until then
+			accepted.by_header[header] = nil
+			accepted.n = accepted.n - 1
+		end
+	end
 	return 0
 end
 

@@ -26,8 +26,9 @@
 #define ISS "https://panel-test.eu.auth0.com/"
 #define AUD "https://panel.test/api"
 
-/* rsa1 and ec1 are published from the start, rsa2 after the rotation; evil never. */
-static struct mint_key rsa1, ec1, rsa2, evil;
+/* rsa1 and ec1 are published from the start, rsa2 after the rotation; evil never; gone for a
+ * while (a_key_rotated_out_takes_its_remembered_tokens). */
+static struct mint_key rsa1, ec1, rsa2, evil, gone;
 static char main_url[256], jwt_url[256], both_url[256];
 static int64_t project_id;
 
@@ -229,6 +230,7 @@ static int setup(void **state)
 	mint_key_new(&ec1, MINT_EC, "ec-1");
 	mint_key_new(&rsa2, MINT_RSA, "rsa-2");
 	mint_key_new(&evil, MINT_RSA, "rsa-1-evil");
+	mint_key_new(&gone, MINT_RSA, "rsa-gone");
 	const struct mint_key *published[] = {&rsa1, &ec1};
 	jwks_publish(published, 2);
 	jwks_start();
@@ -271,6 +273,7 @@ static int teardown(void **state)
 	mint_key_free(&ec1);
 	mint_key_free(&rsa2);
 	mint_key_free(&evil);
+	mint_key_free(&gone);
 	return 0;
 }
 
@@ -812,6 +815,208 @@ static void a_kept_alive_connection_passes_nothing_on(void **state)
 	curl_easy_cleanup(c);
 }
 
+/* ---- what lighttpd remembers of the authorizer's acceptances (auth.lua) -------------------- */
+
+/* Whether the node's authorizer judged the request rid (it logs each one at LOG_LEVEL=debug). */
+static bool judged(const char *node, const char *rid)
+{
+	return node_log_has(node, "authorizer", rid);
+}
+
+/* GET path with authorization: its status; rid gets the request's id. */
+static long get_status(const char *path, const char *authorization, char rid[96], const char *more)
+{
+	struct reply r = get_as(path, authorization, rid, more);
+	long status = r.status;
+	reply_free(&r);
+	return status;
+}
+
+/*
+ * The authorizer judges a token once; the same Authorization header then goes straight to the
+ * pool, with the caller the authorizer named. Exemptions and the static token never meet it.
+ */
+static void a_remembered_token_skips_the_authorizer(void **state)
+{
+	(void)state;
+	char path[64], rid[96], static_token[256];
+	snprintf(path, sizeof(path), "/projects/%" PRId64, project_id);
+	target(jwt_url);
+	char *h = bearer(&rsa1, claims_for("auth0|again"));
+	assert_int_equal(get_status(path, h, rid, NULL), 200);
+	assert_true(judged("jwt", rid));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(get_status(path, h, rid, NULL), 200);
+		assert_false(judged("jwt", rid));
+		assert_true(node_log_has("jwt", "project", rid));
+		assert_true(access_log_has("jwt", rid, "auth0|again"));
+	}
+	assert_true(node_log_has("jwt", "project", "\"actor\":\"auth0|again\""));
+	/* The same token with one byte more is another header: judged again (and refused). */
+	size_t len = strlen(h);
+	char *longer = malloc(len + 2);
+	memcpy(longer, h, len);
+	memcpy(longer + len, "A", 2);
+	assert_int_equal(get_status(path, longer, rid, NULL), 401);
+	assert_true(judged("jwt", rid));
+	assert_false(node_log_has("jwt", "project", rid));
+	free(longer);
+	free(h);
+
+	/* An exemption, and the static token of token,jwt mode. */
+	assert_int_equal(get_status("/health", AUTH_NONE, rid, NULL), 200);
+	assert_false(judged("jwt", rid));
+	assert_true(node_log_has("jwt", "project", rid));
+	assert_int_equal(get_status("/admin/", AUTH_NONE, rid, NULL), 200);
+	assert_false(judged("jwt", rid));
+	target(both_url);
+	snprintf(static_token, sizeof(static_token), "Bearer %s", service_token(PROJECT));
+	assert_int_equal(get_status(path, static_token, rid, NULL), 200);
+	assert_false(judged("both", rid));
+	assert_true(access_log_has("both", rid, "api-token"));
+}
+
+/*
+ * JWT_PERMISSIONS=1: a remembered reader is still no writer (the authorizer answers 403, and
+ * nothing is written), whatever headers the client adds to look like what the authorizer says.
+ */
+static void permissions_hold_on_a_remembered_token(void **state)
+{
+	(void)state;
+	char get_path[96], post_path[96], rid[96], hid[160];
+	target(both_url);
+	snprintf(get_path, sizeof(get_path), "/projects/%" PRId64, project_id);
+	snprintf(post_path, sizeof(post_path), "/projects/%" PRId64 "/deployment", project_id);
+	json_t *c = claims_for("auth0|remembered-reader");
+	json_object_set_new(c, "permissions", json_pack("[s]", "read:projects"));
+	char *reader = bearer(&rsa1, c);
+	const char *posing = "Panel-Jwt-Perms: rw";
+
+	assert_int_equal(get_status(get_path, reader, rid, posing), 200);
+	assert_true(judged("both", rid));
+	assert_int_equal(get_status(get_path, reader, rid, posing), 200);
+	assert_false(judged("both", rid));
+
+	int64_t deployments = sql_int("SELECT count(*) FROM deployments");
+	snprintf(rid, sizeof(rid), "%s", unique("remembered-post"));
+	snprintf(hid, sizeof(hid), "X-Request-Id: %s", rid);
+	const char *extra[] = {hid, posing, "Variable-PANEL_JWT_PERMS: rw", NULL};
+	struct reply r = http(PROJECT, "POST", post_path, reader, NULL, NULL, extra);
+	assert_error(&r, 403, "Forbidden");
+	reply_free(&r);
+	assert_true(judged("both", rid));
+	assert_false(node_log_has("both", "project", rid));
+	assert_int_equal(sql_int("SELECT count(*) FROM deployments"), deployments);
+	free(reader);
+}
+
+/* A remembered token is good until its exp plus leeway (30 s here), and not a second more. */
+static void a_remembered_token_expires(void **state)
+{
+	(void)state;
+	char rid[96];
+	target(jwt_url);
+	/* exp 20 s ago: valid for about 10 s more, thanks to the leeway. */
+	int64_t exp = (int64_t)time(NULL) - 20;
+	json_t *c = claims_for("auth0|short-lived");
+	json_object_set_new(c, "exp", json_integer(exp));
+	char *h = bearer(&ec1, c);
+	assert_int_equal(get_status("/projects", h, rid, NULL), 200);
+	assert_true(judged("jwt", rid));
+	assert_int_equal(get_status("/projects", h, rid, NULL), 200);
+	assert_false(judged("jwt", rid));
+
+	while ((int64_t)time(NULL) < exp + 30)
+		usleep(200 * 1000);
+	struct reply r = get_as("/projects", h, rid, NULL);
+	assert_invalid_token(&r);
+	assert_non_null(strstr(r.body, "expired"));
+	reply_free(&r);
+	assert_true(judged("jwt", rid));
+	assert_false(node_log_has("jwt", "project", rid));
+	free(h);
+}
+
+/*
+ * A key leaves the JWKS: once the pool has fetched the new document (here on an unknown kid),
+ * the tokens lighttpd remembered under the old keys go to the authorizer again, which refuses
+ * them.
+ */
+static void a_key_rotated_out_takes_its_remembered_tokens(void **state)
+{
+	(void)state;
+	char rid[96];
+	target(jwt_url);
+	const struct mint_key *with[] = {&rsa1, &ec1, &rsa2, &gone};
+	jwks_publish(with, 4);
+	sleep(3); /* JWT_JWKS_MIN_INTERVAL=2: the unknown kid below fetches */
+	char *h = bearer(&gone, claims_for("auth0|soon-gone"));
+	assert_int_equal(get_status("/projects", h, rid, NULL), 200);
+	assert_true(judged("jwt", rid));
+	assert_int_equal(get_status("/projects", h, rid, NULL), 200);
+	assert_false(judged("jwt", rid));
+
+	const struct mint_key *without[] = {&rsa1, &ec1, &rsa2};
+	jwks_publish(without, 3);
+	sleep(3);
+	int before = jwks_fetches();
+	struct mint_key bogus = evil;
+	snprintf(bogus.kid, sizeof(bogus.kid), "after-rotation");
+	char *other = bearer(&bogus, claims_for("auth0|x"));
+	struct reply r = get_as("/projects", other, rid, NULL);
+	assert_invalid_token(&r);
+	reply_free(&r);
+	assert_int_equal(jwks_fetches(), before + 1); /* the pool has the new keys */
+
+	r = get_as("/projects", h, rid, NULL);
+	assert_invalid_token(&r);
+	reply_free(&r);
+	assert_true(judged("jwt", rid));
+	assert_false(node_log_has("jwt", "project", rid));
+	free(other);
+	free(h);
+}
+
+/*
+ * What tells lighttpd to skip the authorizer is the request's scheme, which only auth.lua can
+ * set: whatever a client sends to look like it, with no token, an invalid one or an expired
+ * one, the authorizer judges the request and no worker sees it.
+ */
+static void no_client_can_skip_the_authorizer(void **state)
+{
+	(void)state;
+	char rid[96], raw[1024];
+	target(jwt_url);
+	json_t *c = claims_for("auth0|late");
+	json_object_set_new(c, "exp", json_integer((int64_t)time(NULL) - 3600));
+	char *expired = bearer(&rsa1, c);
+	const char *tokens[] = {AUTH_NONE, "Bearer not-a-jwt", expired};
+	const char *posing[] = {"X-Forwarded-Proto: panel-passed", "Forwarded: proto=panel-passed",
+	                        "Panel-Passed: 1", "X-Scheme: panel-passed"};
+	for (size_t t = 0; t < 3; t++)
+		for (size_t i = 0; i < 4; i++) {
+			long status = get_status("/projects", tokens[t], rid, posing[i]);
+			if (status != 401)
+				fail_msg("%s with token %zu: %ld", posing[i], t, status);
+			assert_true(judged("jwt", rid));
+			assert_false(node_log_has("jwt", "project", rid));
+		}
+	/* The scheme in an absolute request target: lighttpd takes none but http(s). */
+	for (size_t t = 0; t < 3; t++) {
+		snprintf(rid, sizeof(rid), "%s", unique("absolute"));
+		int n = snprintf(raw, sizeof(raw),
+		                 "GET panel-passed://t/projects HTTP/1.1\r\nHost: t\r\n"
+		                 "X-Request-Id: %s\r\n%s%s%sConnection: close\r\n\r\n",
+		                 rid, tokens[t] ? "Authorization: " : "",
+		                 tokens[t] ? tokens[t] : "", tokens[t] ? "\r\n" : "");
+		long status = raw_status(raw, (size_t)n);
+		if (status != 400 && status != 401)
+			fail_msg("absolute target with token %zu: %ld", t, status);
+		assert_false(node_log_has("jwt", "project", rid));
+	}
+	free(expired);
+}
+
 /*
  * Token mode (the main stack): a creation names "api-token"; the webhook's change names no
  * actor (null, the field present), since its sender is no caller.
@@ -866,6 +1071,11 @@ int main(void)
 	    cmocka_unit_test(etags_and_bodies_pass_the_authorizer),
 	    cmocka_unit_test(token_and_jwt_mode_with_permissions),
 	    cmocka_unit_test(a_kept_alive_connection_passes_nothing_on),
+	    cmocka_unit_test(a_remembered_token_skips_the_authorizer),
+	    cmocka_unit_test(permissions_hold_on_a_remembered_token),
+	    cmocka_unit_test(a_remembered_token_expires),
+	    cmocka_unit_test(a_key_rotated_out_takes_its_remembered_tokens),
+	    cmocka_unit_test(no_client_can_skip_the_authorizer),
 	    cmocka_unit_test(events_name_their_actor_and_the_webhook_none),
 	};
 	return cmocka_run_group_tests_name("e2e: jwt", tests, setup, teardown);
