@@ -446,63 +446,54 @@ static void keys_that_go_take_their_cached_tokens(void **state)
 }
 
 /*
- * A link planted where the pool's shared state goes (srv/jwks.state) is never followed: its
- * target keeps every byte, and the authorizer works on its own (keys read, tokens verified).
+ * An authorizer of its own state directory, where srv/<file> is a link planted to a victim:
+ * what it answers a valid token. The link is never followed: its target keeps every byte.
+ */
+static struct answer with_a_link_planted_as(const char *file)
+{
+	static const char content[] = "victim\n";
+	const char *name = unique_state();
+	char victim[128], path[128];
+	struct authorizer solo;
+
+	snprintf(victim, sizeof(victim), "%s/victim-%s", dir, file);
+	victim_write(victim, content);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/srv", dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/srv/%s", dir, name, file);
+	assert_int_equal(symlink(victim, path), 0);
+
+	open_authorizer(&solo, false, name, 60000);
+	char *h = bearer(&k1, "auth0|alice", NULL);
+	struct answer a = ask(&solo, "GET", h, NULL);
+	free(h);
+	keyring_close(&solo.keyring);
+	assert_victim_intact(victim, content, path);
+	return a;
+}
+
+/*
+ * A link planted where the pool's shared state goes (srv/jwks.state): the authorizer works on
+ * its own (keys read, tokens verified), and, with no shared generation, offers nothing for
+ * auth.lua to remember.
  */
 static void a_planted_link_is_never_followed(void **state)
 {
 	(void)state;
-	static const char content[] = "victim\n";
-	const char *name = unique_state();
-	char victim[128], path[128];
-	struct authorizer solo;
-
-	snprintf(victim, sizeof(victim), "%s/victim", dir);
-	victim_write(victim, content);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/%s/srv", dir, name);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/%s/srv/jwks.state", dir, name);
-	assert_int_equal(symlink(victim, path), 0);
-
-	open_authorizer(&solo, false, name, 60000);
-	char *h = bearer(&k1, "auth0|alice", NULL);
-	struct answer a = ask(&solo, "GET", h, NULL);
-	free(h);
-	keyring_close(&solo.keyring);
+	struct answer a = with_a_link_planted_as("jwks.state");
 	assert_int_equal(a.status, 200);
-	/* No shared generation: nothing offered for auth.lua to remember. */
 	assert_string_equal(a.headers, "Variable-REMOTE_USER: auth0|alice\r\n");
-	assert_victim_intact(victim, content, path);
 }
 
-/* The same for srv/jwks.generation: never followed, and then nothing offered to remember. */
+/* The same for srv/jwks.generation: tokens verified, nothing offered to remember. */
 static void a_link_planted_as_the_generation_is_never_followed(void **state)
 {
 	(void)state;
-	static const char content[] = "victim\n";
-	const char *name = unique_state();
-	char victim[128], path[128];
-	struct authorizer solo;
-
-	snprintf(victim, sizeof(victim), "%s/victim-generation", dir);
-	victim_write(victim, content);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/%s/srv", dir, name);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/%s/srv/jwks.generation", dir, name);
-	assert_int_equal(symlink(victim, path), 0);
-
-	open_authorizer(&solo, false, name, 60000);
-	char *h = bearer(&k1, "auth0|alice", NULL);
-	struct answer a = ask(&solo, "GET", h, NULL);
-	free(h);
-	keyring_close(&solo.keyring);
+	struct answer a = with_a_link_planted_as("jwks.generation");
 	assert_int_equal(a.status, 200);
 	assert_string_equal(a.headers, "Variable-REMOTE_USER: auth0|alice\r\n");
-	assert_victim_intact(victim, content, path);
 }
 
 int main(void)
