@@ -116,8 +116,8 @@ help:
 	@echo 'make lint-js      ESLint on the admin page and its browser test'
 	@echo 'make lint-openapi the OpenAPI documents, and their routes against the route tables'
 	@echo 'make lint-compose docker-compose.yml valid with its required variables, refused without'
-	@echo 'make bench        benchmarks against pgbench (QUICK=1 for a short run, BENCH_ONLY=auth for
-	@echo '                  the static token against a JWT alone)'
+	@echo 'make bench        benchmarks against pgbench (QUICK=1 for a short run; BENCH_ONLY=auth: the'
+	@echo '                  static token against a JWT alone; BENCH_ONLY=create: creates by pool size)'
 	@echo 'make soak         ten minutes of mixed load, then an exact event count'
 	@echo 'make clean        remove build output'
 	@echo 'Variables: SANITIZE=address,undefined (build/sanitize), V=1 (full commands).'
