@@ -50,20 +50,24 @@ static struct db_stmt keys_stmt = DB_STMT("drain_keys", "SET panel.event_keys = 
  * The happy path in one round trip and one transaction: claim the oldest due rows from id $2
  * on (rows another worker holds are skipped, so workers share the queue), delete them and
  * store their events; with $3, give up the sleep lock first. Running it again is harmless: it
- * moves the next rows.
+ * moves the next rows. The claimed rows are deleted by their ctid, a Tid Scan whatever the
+ * planner guesses of the claim (by id it was a probe of the queue's primary key a row, or a
+ * scan of the whole queue in a generic plan that expects a large claim); the rows are locked,
+ * so their versions stay where the claim found them. A row a concurrent update moved after
+ * this statement's snapshot is not deleted, so not stored, and waits for a later claim.
  */
 static struct db_stmt batch_stmt =
     DB_STMT("drain_batch",
             "WITH awake AS ("
             "    SELECT CASE WHEN $3 THEN pg_advisory_unlock(" SLEEP_LOCK ") END AS unlocked), "
             "claimed AS ("
-            "    SELECT id FROM event_queue WHERE id >= $2 AND next_attempt_at <= now() "
+            "    SELECT ctid FROM event_queue WHERE id >= $2 AND next_attempt_at <= now() "
             "    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED), "
             "moved AS ("
-            "    DELETE FROM event_queue q WHERE q.id IN (SELECT id FROM claimed) "
+            "    DELETE FROM event_queue q WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM claimed)) "
             "    RETURNING q.id, q.event_id, q.name, q.payload, q.enqueued_at), " STORE_MOVED
-            "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM stored), "
-            "       (SELECT coalesce(max(id), 0) FROM moved), (SELECT unlocked FROM awake)",
+            "SELECT m.n, (SELECT count(*) FROM stored), m.highest, (SELECT unlocked FROM awake) "
+            "FROM (SELECT count(*) AS n, coalesce(max(id), 0) AS highest FROM moved) m",
             true);
 
 /* Taken only when no producer holds it shared, that is, is between its insert and its end. */
