@@ -51,10 +51,10 @@ static struct db_stmt keys_stmt = DB_STMT("drain_keys", "SET panel.event_keys = 
  * on (rows another worker holds are skipped, so workers share the queue), delete them and
  * store their events; with $3, give up the sleep lock first. Running it again is harmless: it
  * moves the next rows. The claimed rows are deleted by their ctid, a Tid Scan whatever the
- * planner guesses of the claim (by id it was a probe of the queue's primary key a row, or a
- * scan of the whole queue in a generic plan that expects a large claim); the rows are locked,
- * so their versions stay where the claim found them. A row a concurrent update moved after
- * this statement's snapshot is not deleted, so not stored, and waits for a later claim.
+ * planner guesses of the claim (by id it was a probe of the queue's primary key a row); the
+ * rows are locked, so their versions stay where the claim found them. A row a concurrent
+ * update moved after this statement's snapshot is not deleted, so not stored, and waits for a
+ * later claim.
  */
 static struct db_stmt batch_stmt =
     DB_STMT("drain_batch",
