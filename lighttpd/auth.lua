@@ -46,6 +46,11 @@ if not accepted then
 	_G.panel_accepted = accepted
 end
 
+-- Forgets every remembered acceptance; what is remembered next is under these keys.
+local function forget_all(keys)
+	accepted.n, accepted.keys, accepted.by_header = 0, keys, {}
+end
+
 -- The generation of the authorizer's keys (nil when the pool shares none).
 local function keys_generation()
 	local st = lighty.c.stat(generation_file)
@@ -73,7 +78,7 @@ if jwt and r.req_env["REMOTE_USER"] then
 	local valid_until, keys = tonumber(env["PANEL_JWT_UNTIL"]), tonumber(env["PANEL_JWT_KEYS"])
 	if header and valid_until and keys and keys == keys_generation() then
 		if accepted.keys ~= keys or accepted.n >= MAX_REMEMBERED then
-			accepted.n, accepted.keys, accepted.by_header = 0, keys, {}
+			forget_all(keys)
 		end
 		if not accepted.by_header[header] then
 			accepted.n = accepted.n + 1
@@ -133,7 +138,7 @@ if jwt then
 		local now = lighty.c.hrtime()
 		local keys = keys_generation()
 		if keys ~= accepted.keys then
-			accepted.n, accepted.keys, accepted.by_header = 0, keys, {}
+			forget_all(keys)
 		elseif now < e.valid_until and e.perms:find(read and "r" or "w", 1, true) then
 			r.req_env["REMOTE_USER"] = e.user
 			return pass()
