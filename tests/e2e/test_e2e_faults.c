@@ -4,7 +4,8 @@
  * (or, for the request a dying worker held, lighttpd's 5xx), never a crash, a hang or a half
  * write; afterwards the services serve again by themselves, and every deployment that exists
  * has exactly one deployment.created event. Also: a worker's memory stays flat over 100,000
- * requests.
+ * requests, and the project's reads and writes have pools of their own (one stopped, the other
+ * still answers).
  */
 #include <curl/curl.h>
 #include <inttypes.h>
@@ -237,6 +238,62 @@ static void workers_killed_under_load(void **state)
 	assert_no_half_writes(p.id);
 }
 
+/*
+ * Sends SIGSTOP or SIGCONT to the workers of one project pool of this stack: those listening on
+ * its sockets (srv/project.sock-N for writes, srv/project-read.sock-N for GET and HEAD).
+ * Nonzero when the pool has no worker.
+ */
+static int pool_signal(const char *pool, const char *sig)
+{
+	return shell("pids=$(ss -xlpH | grep -F \"$PANEL_STATE_DIR/srv/%s.sock-\" | "
+	             "grep -o 'pid=[0-9]*' | cut -d= -f2); [ -n \"$pids\" ] && kill -%s $pids",
+	             pool, sig);
+}
+
+/* curl's exit status for one request with a 3 s limit (28: no answer in time). */
+static int request_within_3s(const char *method, const char *path)
+{
+	return shell("curl -s -o /dev/null --max-time 3 -X %s -H 'Authorization: Bearer %s' "
+	             "-H 'Content-Type: application/json' %s '%s%s'",
+	             method, service_token(PROJECT), strcmp(method, "POST") == 0 ? "-d '{}'" : "",
+	             service_url(PROJECT), path);
+}
+
+/*
+ * GET and HEAD go to the project's read pool, every other method to its write pool: with either
+ * pool stopped, the other one's requests are still answered, and its own wait.
+ */
+static void reads_and_writes_have_their_own_pools(void **state)
+{
+	(void)state;
+	struct fixture_project p;
+	char get_path[64], create_path[64];
+
+	fixture_project(&p);
+	snprintf(get_path, sizeof(get_path), "/projects/%" PRId64, p.id);
+	snprintf(create_path, sizeof(create_path), "/projects/%" PRId64 "/deployment", p.id);
+
+	assert_int_equal(pool_signal("project-read", "STOP"), 0);
+	struct reply created = post(PROJECT, create_path, NULL);
+	int read_waited = request_within_3s("GET", get_path);
+	assert_int_equal(pool_signal("project-read", "CONT"), 0);
+	assert_int_equal(created.status, 201);
+	assert_int_equal(read_waited, 28);
+	reply_free(&created);
+
+	assert_int_equal(pool_signal("project", "STOP"), 0);
+	struct reply read = get(PROJECT, get_path);
+	int create_waited = request_within_3s("POST", create_path);
+	assert_int_equal(pool_signal("project", "CONT"), 0);
+	assert_int_equal(read.status, 200);
+	assert_int_equal(create_waited, 28);
+	reply_free(&read);
+
+	/* The create that waited is answered once its pool runs again, with its one event. */
+	assert_true(wait_until(serving, &p.id, 30000));
+	assert_no_half_writes(p.id);
+}
+
 /* Resident memory of every worker of this stack's lighttpd, in KiB, by pid order. */
 static size_t worker_rss(long *kib, size_t max)
 {
@@ -294,6 +351,7 @@ int main(void)
 	    cmocka_unit_test(postgres_restart_under_load),
 	    cmocka_unit_test(every_service_backend_killed_under_load),
 	    cmocka_unit_test(workers_killed_under_load),
+	    cmocka_unit_test(reads_and_writes_have_their_own_pools),
 	    cmocka_unit_test(worker_memory_stays_flat),
 	};
 	return cmocka_run_group_tests_name("e2e: faults under load", tests, NULL, NULL);

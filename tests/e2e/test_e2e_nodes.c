@@ -93,7 +93,7 @@ static void node_env(int i, char *out, size_t size)
 	snprintf(out, size,
 	         "env -u AGGREGATOR_PORT PANEL_STATE_DIR='%s' PROJECT_PORT=0 DATABASE_URL='%s' "
 	         "PROJECT_DATABASE_URL='%s' AGGREGATOR_DATABASE_URL='%s' PANEL_SEED=0 "
-	         "DRAIN_WORKERS=1 PROJECT_WORKERS=2 AGGREGATOR_WORKERS=2",
+	         "DRAIN_WORKERS=1 PROJECT_WORKERS=2 PROJECT_READ_WORKERS=1 AGGREGATOR_WORKERS=2",
 	         nodes[i].state, db.conninfo, project_url, aggregator_url);
 }
 

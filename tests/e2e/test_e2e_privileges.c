@@ -234,7 +234,8 @@ static void every_process_of_the_stack_runs_unprivileged(void **state)
 	       "supervisors), postgres %ld, as uid %u\n",
 	       lighttpds, project, aggregator, drain, supervise, postgres, uid);
 	assert_int_equal(lighttpds, 1);
-	assert_int_equal(project, env_long("PROJECT_WORKERS"));
+	/* Two pools of the project program: writes, and GET/HEAD. */
+	assert_int_equal(project, env_long("PROJECT_WORKERS") + env_long("PROJECT_READ_WORKERS"));
 	assert_int_equal(aggregator, env_long("AGGREGATOR_WORKERS"));
 	assert_int_equal(drain, ndrains);
 	assert_int_equal(supervise, ndrains);
