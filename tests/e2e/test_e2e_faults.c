@@ -239,14 +239,19 @@ static void workers_killed_under_load(void **state)
 }
 
 /*
- * Sends SIGSTOP or SIGCONT to the workers of one project pool of this stack: those listening on
- * its sockets (srv/project.sock-N for writes, srv/project-read.sock-N for GET and HEAD).
- * Nonzero when the pool has no worker.
+ * Sends SIGSTOP or SIGCONT to the workers of one project pool of this stack: the children of
+ * lighttpd whose listening socket (their fd 0, as FastCGI hands it) is one of the pool's
+ * (srv/project.sock-N for writes, srv/project-read.sock-N for GET and HEAD), found in
+ * /proc/net/unix by its inode. Nonzero when the pool has no worker.
  */
 static int pool_signal(const char *pool, const char *sig)
 {
-	return shell("pids=$(ss -xlpH | grep -F \"$PANEL_STATE_DIR/srv/%s.sock-\" | "
-	             "grep -o 'pid=[0-9]*' | cut -d= -f2); [ -n \"$pids\" ] && kill -%s $pids",
+	return shell("l=$(cat \"$PANEL_STATE_DIR/run/lighttpd.pid\") || exit 1; pids=; "
+	             "for p in $(cat /proc/$l/task/$l/children); do "
+	             "i=$(readlink /proc/$p/fd/0 | tr -dc 0-9); "
+	             "awk -v i=\"$i\" -v s=\"$PANEL_STATE_DIR/srv/%s.sock-\" "
+	             "'$7 == i && index($8, s) == 1 { f = 1 } END { exit !f }' /proc/net/unix && "
+	             "pids=\"$pids $p\"; done; [ -n \"$pids\" ] && kill -%s $pids",
 	             pool, sig);
 }
 
