@@ -239,15 +239,14 @@ static void workers_killed_under_load(void **state)
 }
 
 /*
- * Sends SIGSTOP or SIGCONT to the workers of one project pool of this stack: the children of
- * lighttpd whose listening socket (their fd 0, as FastCGI hands it) is one of the pool's
+ * Sends SIGSTOP or SIGCONT to the workers of one project pool of this stack: the project
+ * workers whose listening socket (their fd 0, as FastCGI hands it) is one of the pool's
  * (srv/project.sock-N for writes, srv/project-read.sock-N for GET and HEAD), found in
  * /proc/net/unix by its inode. Nonzero when the pool has no worker.
  */
 static int pool_signal(const char *pool, const char *sig)
 {
-	return shell("l=$(cat \"$PANEL_STATE_DIR/run/lighttpd.pid\") || exit 1; pids=; "
-	             "for p in $(cat /proc/$l/task/$l/children); do "
+	return shell("pids=; for p in $(pgrep " PROJECT_WORKERS "); do "
 	             "i=$(readlink /proc/$p/fd/0 | tr -dc 0-9); "
 	             "awk -v i=\"$i\" -v s=\"$PANEL_STATE_DIR/srv/%s.sock-\" "
 	             "'$7 == i && index($8, s) == 1 { f = 1 } END { exit !f }' /proc/net/unix && "

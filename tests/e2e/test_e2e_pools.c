@@ -27,9 +27,7 @@ static const char *size_of(const char *var)
 static int pool_is(const char *program, const char *want)
 {
 	return shell("l=$(cat \"$PANEL_STATE_DIR/run/lighttpd.pid\") || exit 1; n=none; "
-	             "for _ in $(seq 100); do n=0; "
-	             "for p in $(cat /proc/$l/task/$l/children); do "
-	             "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = %s ] && n=$((n + 1)); done; "
+	             "for _ in $(seq 100); do n=$(pgrep -c -P \"$l\" -x %s); "
 	             "[ $n = %s ] && exit 0; sleep 0.1; done; "
 	             "echo \"%s: $n workers running, not %s\" >&2; exit 1",
 	             program, want, program, want);
