@@ -9,70 +9,24 @@
 
 #include "db_query.h"
 #include "drain.h"
+#include "drain_sql.h"
 
 static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
 
 /*
- * This connection registers the keys of the events it stores itself (STORE_MOVED), so the row
- * trigger that would do it one row at a time is not called (migration 0018). Without it (a
- * batch retried by db_exec on a new connection, before drain.c sets that one up) the drain
- * stores the same, only slower; a statement claiming it that leaves a key unregistered fails.
+ * This connection registers the keys of the events it stores itself (its batch and move_one
+ * insert them into event_keys), so the row trigger that would do it one row at a time is not
+ * called (migration 0018). Without it (a batch retried by db_exec on a new connection, before
+ * drain.c sets that one up) the drain stores the same, only slower; a statement claiming it
+ * that leaves a key unregistered fails.
  */
 static struct db_stmt keys_stmt = DB_STMT("drain_keys", "SET panel.event_keys = 'statement'", true);
 
-/*
- * The CTEs that store the rows of a CTE named moved (id, event_id, name, payload, enqueued_at)
- * as events: their eventIds registered in event_keys first, in one insert for all, each with
- * the id and time its event takes; a row whose eventId a kept event holds, or an earlier row of
- * moved, is not stored. stored has a row for each event stored.
- */
-#define STORE_MOVED                                                                                \
-	"keyed AS ("                                                                               \
-	"    INSERT INTO event_keys (event_id, id, created_at) "                                   \
-	"    SELECT m.event_id, nextval('events_id_seq'), clock_timestamp() "                      \
-	"    FROM (SELECT id, event_id FROM moved ORDER BY id) m "                                 \
-	"    ON CONFLICT DO NOTHING RETURNING event_id, id, created_at), "                         \
-	"stored AS ("                                                                              \
-	"    INSERT INTO events (id, event_id, name, payload, enqueued_at, created_at) "           \
-	"    OVERRIDING SYSTEM VALUE "                                                             \
-	"    SELECT DISTINCT ON (k.id) k.id, m.event_id, m.name, m.payload, m.enqueued_at, "       \
-	"           k.created_at "                                                                 \
-	"    FROM keyed k JOIN moved m ON m.event_id = k.event_id ORDER BY k.id, m.id "            \
-	"    RETURNING 1) "
-
-/*
- * The advisory lock a drain holds while it sleeps, which producers try to take shared (the
- * WHEN clause of the event_queue_notify trigger, migrations/0015_drain_sleep_lock.up.sql).
- */
-#define SLEEP_LOCK "72951015"
-
-/*
- * The happy path in one round trip and one transaction: claim the oldest due rows from id $2
- * on (rows another worker holds are skipped, so workers share the queue), delete them and
- * store their events; with $3, give up the sleep lock first. Running it again is harmless: it
- * moves the next rows. The claimed rows are deleted by their ctid, a Tid Scan whatever the
- * planner guesses of the claim (by id it was a probe of the queue's primary key a row); the
- * rows are locked, so their versions stay where the claim found them. A row a concurrent
- * update moved after this statement's snapshot is not deleted, so not stored, and waits for a
- * later claim.
- */
-static struct db_stmt batch_stmt =
-    DB_STMT("drain_batch",
-            "WITH awake AS ("
-            "    SELECT CASE WHEN $3 THEN pg_advisory_unlock(" SLEEP_LOCK ") END AS unlocked), "
-            "claimed AS ("
-            "    SELECT ctid FROM event_queue WHERE id >= $2 AND next_attempt_at <= now() "
-            "    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED), "
-            "moved AS ("
-            "    DELETE FROM event_queue q WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM claimed)) "
-            "    RETURNING q.id, q.event_id, q.name, q.payload, q.enqueued_at), " STORE_MOVED
-            "SELECT m.n, (SELECT count(*) FROM stored), m.highest, (SELECT unlocked FROM awake) "
-            "FROM (SELECT count(*) AS n, coalesce(max(id), 0) AS highest FROM moved) m",
-            true);
+static struct db_stmt batch_stmt = DB_STMT("drain_batch", DRAIN_BATCH_SQL, true);
 
 /* Taken only when no producer holds it shared, that is, is between its insert and its end. */
 static struct db_stmt sleep_stmt =
-    DB_STMT("drain_sleep", "SELECT pg_try_advisory_lock(" SLEEP_LOCK ")", false);
+    DB_STMT("drain_sleep", "SELECT pg_try_advisory_lock(" DRAIN_SLEEP_LOCK ")", false);
 
 /* The fallback: the same rows, one by one, each under a savepoint (see drain.c). */
 static struct db_stmt begin_stmt = DB_STMT("drain_begin", "BEGIN", false);
@@ -89,10 +43,20 @@ static struct db_stmt claim_stmt =
             "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
             false);
 
+/*
+ * One claimed row of the fallback: deleted, and stored unless a kept event already holds its
+ * eventId (the key's insert then keeps nothing, and neither does this).
+ */
 static struct db_stmt move_one_stmt =
     DB_STMT("drain_move_one",
             "WITH moved AS (DELETE FROM event_queue WHERE id = $1 "
-            "               RETURNING id, event_id, name, payload, enqueued_at), " STORE_MOVED
+            "               RETURNING id, event_id, name, payload, enqueued_at), "
+            "keyed AS (INSERT INTO event_keys (event_id, id, created_at) "
+            "          SELECT event_id, nextval('events_id_seq'), clock_timestamp() FROM moved "
+            "          ON CONFLICT DO NOTHING RETURNING id, created_at), "
+            "stored AS (" DRAIN_INSERT_EVENTS
+            "           SELECT k.id, m.event_id, m.name, m.payload, m.enqueued_at, k.created_at "
+            "           FROM moved m, keyed k RETURNING 1) "
             "SELECT count(*) FROM stored",
             false);
 
