@@ -20,7 +20,7 @@ COPY scripts/install-deps scripts/install-deps
 # install-deps also creates the unprivileged user panel-app (as it does for make run as root).
 RUN scripts/install-deps image && rm -rf /var/lib/apt/lists/* && \
     install -d -o panel-app -g panel-app -m 700 /var/lib/panel
-COPY scripts/stack scripts/state.sh scripts/supervise scripts/
+COPY scripts/stack scripts/state.sh scripts/pools.sh scripts/supervise scripts/
 COPY lighttpd lighttpd
 COPY migrations migrations
 COPY seeds seeds
