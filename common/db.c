@@ -198,7 +198,15 @@ enum err db_exec(struct db *db, struct db_stmt *stmt, int nparams, const char *c
 	if (sqlstate)
 		sqlstate[0] = '\0';
 	for (int attempt = 0;; attempt++) {
-		enum err rc = db_connect(db);
+		/*
+		 * A statement that may run twice, outside a transaction, skips db_connect()'s poll
+		 * for a dead connection: on a dead one it fails and runs again on a new connection
+		 * (below), so that poll would only cost every such statement a system call.
+		 */
+		bool unchecked = attempt == 0 && stmt->retry_safe && db->conn &&
+		                 PQstatus(db->conn) == CONNECTION_OK &&
+		                 PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+		enum err rc = unchecked ? ERR_OK : db_connect(db);
 		if (rc)
 			return rc;
 		rc = prepare(db, stmt, sqlstate);

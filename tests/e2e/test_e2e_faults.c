@@ -186,6 +186,44 @@ static void every_service_backend_killed_under_load(void **state)
 	        false);
 }
 
+/* How many backends the project's workers have (both pools). */
+static bool project_backends_gone(void *arg)
+{
+	(void)arg;
+	return sql_int("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+	               "'project-fcgi'") == 0;
+}
+
+/*
+ * Reads whose workers' backends were terminated while idle are answered, not refused: a read
+ * does not look for a dead connection before its statement (db_exec), so its statement fails
+ * on the dead one and runs again on a new connection. The backends are gone before the reads.
+ */
+static void reads_after_their_backends_were_terminated(void **state)
+{
+	(void)state;
+	struct fixture_project p;
+	char path[64];
+
+	fixture_project(&p);
+	snprintf(path, sizeof(path), "/projects/%" PRId64, p.id);
+	for (int i = 0; i < 10; i++) {
+		struct reply r = get(PROJECT, path);
+		assert_int_equal(r.status, 200);
+		reply_free(&r);
+	}
+	assert_int_equal(shell("psql -qAt \"$(scripts/pg-cluster url postgres)\" -c \"SELECT "
+	                       "count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+	                       "application_name = 'project-fcgi'\" >/dev/null"),
+	                 0);
+	assert_true(wait_until(project_backends_gone, NULL, 30000));
+	for (int i = 0; i < 10; i++) {
+		struct reply r = get(PROJECT, path);
+		assert_int_equal(r.status, 200);
+		reply_free(&r);
+	}
+}
+
 /* pgrep/pkill arguments that select this stack's project workers (lighttpd's children). */
 #define PROJECT_WORKERS "-P \"$(cat \"$PANEL_STATE_DIR\"/run/lighttpd.pid)\" -f '/project-fcgi$'"
 
@@ -354,6 +392,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(postgres_restart_under_load),
 	    cmocka_unit_test(every_service_backend_killed_under_load),
+	    cmocka_unit_test(reads_after_their_backends_were_terminated),
 	    cmocka_unit_test(workers_killed_under_load),
 	    cmocka_unit_test(reads_and_writes_have_their_own_pools),
 	    cmocka_unit_test(worker_memory_stays_flat),
