@@ -3,7 +3,8 @@
  * killed, FastCGI workers are killed with SIGKILL. Requests during the trouble get a clean 503
  * (or, for the request a dying worker held, lighttpd's 5xx), never a crash, a hang or a half
  * write; afterwards the services serve again by themselves, and every deployment that exists
- * has exactly one deployment.created event. Also: a worker's memory stays flat over 100,000
+ * has exactly one deployment.created event. Reads after their workers' backends were
+ * terminated are answered, not refused. Also: a worker's memory stays flat over 100,000
  * requests, and the project's reads and writes have pools of their own (one stopped, the other
  * still answers).
  */
