@@ -187,7 +187,7 @@ static void every_service_backend_killed_under_load(void **state)
 	        false);
 }
 
-/* How many backends the project's workers have (both pools). */
+/* True once the project's workers (both pools) have no backend left. */
 static bool project_backends_gone(void *arg)
 {
 	(void)arg;
