@@ -170,6 +170,15 @@ static void survive(const char *cmd, bool expect_unavailable)
 	assert_no_half_writes(p.id);
 }
 
+/*
+ * A shell command terminating the backends of the programs named in APPS (SQL string literals),
+ * as a superuser: the services' backends belong to their own roles, not to the owner.
+ */
+#define TERMINATE_BACKENDS(apps)                                                                   \
+	"psql -qAt \"$(scripts/pg-cluster url postgres)\" -c \"SELECT "                            \
+	"count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name IN (" apps  \
+	")\" >/dev/null"
+
 static void postgres_restart_under_load(void **state)
 {
 	(void)state;
@@ -179,12 +188,7 @@ static void postgres_restart_under_load(void **state)
 static void every_service_backend_killed_under_load(void **state)
 {
 	(void)state;
-	/* As a superuser: the services' backends belong to their own roles, not to the owner. */
-	survive("psql -qAt \"$(scripts/pg-cluster url postgres)\" -c \"SELECT "
-	        "count(pg_terminate_backend(pid)) FROM "
-	        "pg_stat_activity WHERE application_name IN ('project-fcgi', 'aggregator-fcgi')\" "
-	        ">/dev/null",
-	        false);
+	survive(TERMINATE_BACKENDS("'project-fcgi', 'aggregator-fcgi'"), false);
 }
 
 /* True once the project's workers (both pools) have no backend left. */
@@ -213,10 +217,7 @@ static void reads_after_their_backends_were_terminated(void **state)
 		assert_int_equal(r.status, 200);
 		reply_free(&r);
 	}
-	assert_int_equal(shell("psql -qAt \"$(scripts/pg-cluster url postgres)\" -c \"SELECT "
-	                       "count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
-	                       "application_name = 'project-fcgi'\" >/dev/null"),
-	                 0);
+	assert_int_equal(shell(TERMINATE_BACKENDS("'project-fcgi'")), 0);
 	assert_true(wait_until(project_backends_gone, NULL, 30000));
 	for (int i = 0; i < 10; i++) {
 		struct reply r = get(PROJECT, path);
