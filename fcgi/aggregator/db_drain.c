@@ -14,13 +14,13 @@
 static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
 
 /*
- * This connection registers the keys of the events it stores itself (its batch and move_one
+ * The session's settings (DRAIN_SESSION_SQL). This connection registers the keys of the events it stores itself (its batch and move_one
  * insert them into event_keys), so the row trigger that would do it one row at a time is not
  * called (migration 0018). Without it (a batch retried by db_exec on a new connection, before
  * drain.c sets that one up) the drain stores the same, only slower; a statement claiming it
  * that leaves a key unregistered fails.
  */
-static struct db_stmt keys_stmt = DB_STMT("drain_keys", "SET panel.event_keys = 'statement'", true);
+static struct db_stmt session_stmt = DB_STMT("drain_session", DRAIN_SESSION_SQL, true);
 
 static struct db_stmt batch_stmt = DB_STMT("drain_batch", DRAIN_BATCH_SQL, true);
 
@@ -81,17 +81,21 @@ static struct db_stmt park_stmt =
  * The events' maintenance (partitions ahead, expired ones dropped with their share of the
  * counters), run as the owner by a function the aggregator's role may only call: the database's
  * clock and the retention panelctl recorded. A run that finds another running returns 'busy'.
- * Dropping a month of events takes longer than the role's statement_timeout allows a request.
+ * Dropping a month of events takes longer than the role's statement_timeout allows a request,
+ * and its scans of whole partitions want the sequential scans the drain's session turns off.
  */
-static struct db_stmt maintain_timeout_stmt =
-    DB_STMT("drain_maintain_timeout", "SET LOCAL statement_timeout = '10min'", false);
+static struct db_stmt maintain_settings_stmt =
+    DB_STMT("drain_maintain_settings",
+            "SELECT set_config('statement_timeout', '10min', true), "
+            "set_config('enable_seqscan', 'on', true)",
+            false);
 static struct db_stmt maintain_stmt = DB_STMT(
     "drain_maintain",
     "SELECT action, coalesce(part, ''), coalesce(events, 0) FROM events_maintain_now()", false);
 
 enum err db_drain_listen(struct db *db)
 {
-	enum err rc = db_run(db, &keys_stmt, 0, NULL, NULL);
+	enum err rc = db_run(db, &session_stmt, 0, NULL, NULL);
 
 	return rc ? rc : db_run(db, &listen_stmt, 0, NULL, NULL);
 }
@@ -202,7 +206,7 @@ enum err db_drain_maintain(struct db *db, void (*report)(const char *, const cha
 	unsigned gen = db->gen;
 
 	if (!rc)
-		rc = db_run(db, &maintain_timeout_stmt, 0, NULL, NULL);
+		rc = db_run(db, &maintain_settings_stmt, 0, NULL, NULL);
 	if (!rc)
 		rc = db_exec(db, &maintain_stmt, 0, NULL, &res, NULL);
 	if (!rc)

@@ -12,6 +12,19 @@
  */
 #define DRAIN_SLEEP_LOCK "72951015"
 
+/*
+ * The settings of the drain's session. panel.event_keys: the drain registers its events' keys
+ * itself (the row trigger of migration 0018 leaves them to it). enable_seqscan off: the queue
+ * is drained empty most of the time, and when a vacuum truncates it to no pages the cached
+ * generic plan of the batch turns to a Seq Scan and a Sort for the claim and a Seq Scan on
+ * ctids for the delete, which at live rates cost each batch the whole heap the queue has grown
+ * back to (docs/BENCHMARKS.md, "The drain at live rates"). Every statement of the drain has an
+ * index to use; the maintenance, which scans partitions whole, turns them back on.
+ */
+#define DRAIN_SESSION_SQL                                                                          \
+	"SELECT set_config('panel.event_keys', 'statement', false), "                              \
+	"set_config('enable_seqscan', 'off', false)"
+
 /* The start of an insert of events whose ids the drain took from events_id_seq itself. */
 #define DRAIN_INSERT_EVENTS                                                                        \
 	"INSERT INTO events (id, event_id, name, payload, enqueued_at, created_at) "               \

@@ -467,6 +467,36 @@ static void the_batch_plans_no_join_whatever_the_statistics(void **state)
 	}
 }
 
+/*
+ * Nor does it scan the queue whole when a vacuum has truncated the drained queue to no pages:
+ * with the drain's session settings the claim keeps to the primary key and the delete to its
+ * ctids, custom or generic. Planned so, the generic plan the drain caches took a Seq Scan and
+ * a Sort for the claim, which cost each batch the whole heap the queue grew back to at live
+ * rates (docs/BENCHMARKS.md, "The drain at live rates").
+ */
+static void the_batch_plans_no_seq_scan_of_an_emptied_queue(void **state)
+{
+	(void)state;
+	const char *modes[] = {"force_custom_plan", "force_generic_plan"};
+
+	sql_exec("BEGIN; TRUNCATE event_queue; ANALYZE event_queue; %s", DRAIN_SESSION_SQL);
+	assert_int_equal(sql_int("SELECT (relpages = 0 AND reltuples = 0)::int FROM pg_class "
+	                         "WHERE oid = 'event_queue'::regclass"),
+	                 1);
+	sql_exec("PREPARE drain_batch_plan (bigint, bigint, boolean) AS %s", DRAIN_BATCH_SQL);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+		sql_exec("SET LOCAL plan_cache_mode = %s", modes[i]);
+		json_t *rows =
+		    sql("EXPLAIN (FORMAT JSON) EXECUTE drain_batch_plan (5000, 0, false)");
+		const char *plan =
+		    json_string_value(json_object_get(json_array_get(rows, 0), "QUERY PLAN"));
+		assert_non_null(plan);
+		if (strstr(plan, "\"Seq Scan\""))
+			fail_msg("%s: the batch scans the queue: %s", modes[i], plan);
+		json_decref(rows);
+	}
+}
+
 static int rollback_plan(void **state)
 {
 	(void)state;
@@ -482,6 +512,8 @@ int main(void)
 	    cmocka_unit_test(duplicates_in_the_queue_are_stored_once),
 	    cmocka_unit_test(events_hold_their_keys_whoever_inserts),
 	    cmocka_unit_test_teardown(the_batch_plans_no_join_whatever_the_statistics,
+	                              rollback_plan),
+	    cmocka_unit_test_teardown(the_batch_plans_no_seq_scan_of_an_emptied_queue,
 	                              rollback_plan),
 	    cmocka_unit_test(open_and_rolled_back_producer_transactions),
 	    cmocka_unit_test_teardown(a_row_committed_far_out_of_order_is_drained, close_producer),
