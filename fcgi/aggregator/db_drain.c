@@ -14,11 +14,12 @@
 static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
 
 /*
- * The session's settings (DRAIN_SESSION_SQL). This connection registers the keys of the events it stores itself (its batch and move_one
- * insert them into event_keys), so the row trigger that would do it one row at a time is not
- * called (migration 0018). Without it (a batch retried by db_exec on a new connection, before
- * drain.c sets that one up) the drain stores the same, only slower; a statement claiming it
- * that leaves a key unregistered fails.
+ * The session's settings (DRAIN_SESSION_SQL). This connection registers the keys of the events
+ * it stores itself (its batch and move_one insert them into event_keys), so the row trigger
+ * that would do it one row at a time is not called (migration 0018). Without the settings (a
+ * batch retried by db_exec on a new connection, before drain.c sets that one up) the drain
+ * stores the same, only slower; a statement claiming the setting that leaves a key
+ * unregistered fails.
  */
 static struct db_stmt session_stmt = DB_STMT("drain_session", DRAIN_SESSION_SQL, true);
 
