@@ -108,8 +108,9 @@ struct drain_row {
 
 /* The drain's SQL (db_drain.c). Each returns ERR_OK or the outcome of the failure. */
 /*
- * Sets up the current connection: LISTEN event_queue, and panel.event_keys = 'statement' (the
- * drain's statements register their events' keys themselves, migration 0018).
+ * Sets up the current connection: the session's settings (DRAIN_SESSION_SQL: panel.event_keys
+ * = 'statement', as the drain's statements register their events' keys themselves, migration
+ * 0018; no sequential scans), then LISTEN event_queue.
  */
 enum err db_drain_listen(struct db *db);
 /*
