@@ -86,7 +86,7 @@ SELECT e.id, e.name,
                           'deploymentCreatedAt', api_time(t.at - interval '1 minute')),
        t.at - interval '5 milliseconds', t.at
 FROM generate_series(1, :add_events) i
-CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id,
+CROSS JOIN LATERAL (SELECT event_id_new() AS id,
                            CASE WHEN i % 3 = 0 THEN 'deployment.created'
                                 ELSE 'deployment.status_changed' END AS name) e
 CROSS JOIN LATERAL (SELECT now() - interval '365 days'

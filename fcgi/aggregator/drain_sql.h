@@ -46,8 +46,8 @@
  * comparisons a batch (docs/BENCHMARKS.md, "The drain's plan"). The price: an eventId that a
  * kept event or an earlier row of the batch holds makes event_keys' insert fail, and the drain
  * stores that batch one row at a time instead (drain.c), where the first by id is kept and
- * the others are dropped. Queue eventIds are drawn at random by gen_random_uuid(), so that
- * happens only to rows written by hand.
+ * the others are dropped. The service's eventIds are version 7 UUIDs with 74 random bits
+ * (event_id_new(), migration 0019), so that happens only to rows written by hand.
  *
  * The claimed rows are deleted by their ctid, a Tid Scan whatever the planner guesses of the
  * claim; the rows are locked, so their versions stay where the claim found them. A row a

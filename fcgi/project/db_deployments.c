@@ -14,7 +14,8 @@
 
 /*
  * The event of a deployment d of project p, with the eventId in x.id and the caller in actor
- * (see 0002_events and 0013_event_actor).
+ * (see 0002_events and 0013_event_actor). Every eventId comes from event_id_new(), a version 7
+ * UUID whose order is its time (migration 0019).
  */
 #define EVENT_PAYLOAD(source, actor, previous, url)                                            \
 	"deployment_event_payload(x.id, " source ", " actor "::text, " previous ", p.id, "     \
@@ -28,7 +29,7 @@
 #define CREATE_EVENT(actor)                                                                    \
 	"e AS (INSERT INTO event_queue (event_id, name, payload) "                             \
 	"      SELECT x.id, 'deployment.created', " EVENT_PAYLOAD("'api'", actor, "NULL", "p.url") \
-	"      FROM d CROSS JOIN p CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) x) "
+	"      FROM d CROSS JOIN p CROSS JOIN LATERAL (SELECT event_id_new() AS id) x) "
 
 static struct db_stmt create_stmt = DB_STMT("deployments_create",
 	"WITH " CREATE_PROJECT
@@ -183,9 +184,9 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 	"      SELECT x.id, x.name, "                                                          \
 	EVENT_PAYLOAD("'" source "'", actor, "d.previous_status", "coalesce(url.url, p.url)")  \
 	"      FROM u d JOIN p ON p.id = d.project_id LEFT JOIN url ON url.id = p.id "         \
-	"      CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id, '" event "' AS name "       \
+	"      CROSS JOIN LATERAL (SELECT event_id_new() AS id, '" event "' AS name "       \
 	"                          UNION ALL "                                                 \
-	"                          SELECT gen_random_uuid(), 'project.url_assigned' "          \
+	"                          SELECT event_id_new(), 'project.url_assigned' "          \
 	"                          WHERE url.id IS NOT NULL) x) "                              \
 	"SELECT true, " remembered ", " DB_DEPLOYMENT_COLUMNS("u") " FROM u "                  \
 	"UNION ALL "                                                                           \

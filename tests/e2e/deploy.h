@@ -114,6 +114,8 @@ static inline bool matches(const char *s, const char *pattern)
 
 #define RFC3339_MS "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$"
 #define UUID_RE    "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+/* A version 7 UUID (RFC 9562): version 7, variant 10. */
+#define UUID_V7_RE "^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 
 /* The string field key of obj (NULL when absent or not a string). */
 static inline const char *str(const json_t *obj, const char *key)

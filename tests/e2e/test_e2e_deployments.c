@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client.h"
 #include "deploy.h"
@@ -123,6 +124,67 @@ static void create_keeps_the_meta_that_was_sent(void **state)
 	assert_int_equal(r.status, 201);
 	reply_free(&r);
 	assert_int_equal(project_events(p.id, "deployment.created"), 3);
+}
+
+/* The Unix time in milliseconds of a version 7 UUID: its first 48 bits. */
+static int64_t uuid_v7_ms(const char *uuid)
+{
+	char hex[13];
+
+	memcpy(hex, uuid, 8);
+	memcpy(hex + 8, uuid + 9, 4);
+	hex[12] = '\0';
+	return strtoll(hex, NULL, 16);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * Every eventId the service makes is a version 7 UUID (migration 0019): its first 48 bits are
+ * the time it was made, so ids made later sort later, and the drain's inserts into the unique
+ * index of event_keys land at its newest end instead of on a random leaf. The time is the
+ * database's; the tests run on the same machine, so it is checked against this clock with a
+ * minute either way.
+ */
+static void event_ids_are_version_7_uuids_in_time_order(void **state)
+{
+	(void)state;
+	struct fixture_project p;
+	const char *names[] = {"deployment.created", "deployment.created", "deployment.cancelled"};
+	int64_t ids[3], at[3];
+	char path[96], event_ids[3][37];
+
+	fixture_project(&p);
+	int64_t before = now_ms();
+	ids[0] = deploy(p.id, NULL);
+	ids[1] = deploy(p.id, NULL);
+	ids[2] = ids[1];
+	snprintf(path, sizeof(path), "/deployments/%" PRId64 "/cancel", ids[2]);
+	struct reply r = post(PROJECT, path, NULL);
+	assert_int_equal(r.status, 200);
+	reply_free(&r);
+	int64_t after = now_ms();
+	for (size_t i = 0; i < 3; i++) {
+		json_t *e = the_event(ids[i], names[i]);
+		const char *id = str(e, "eventId");
+		if (!matches(id, UUID_V7_RE))
+			fail_msg("%s of deployment %" PRId64 ": eventId %s is not a version 7 UUID",
+			         names[i], ids[i], id);
+		snprintf(event_ids[i], sizeof(event_ids[i]), "%s", id);
+		at[i] = uuid_v7_ms(id);
+		json_decref(e);
+		assert_in_range(at[i], before - 60000, after + 60000);
+		if (i > 0) {
+			assert_true(at[i] >= at[i - 1]);
+			assert_string_not_equal(event_ids[i], event_ids[i - 1]);
+		}
+	}
 }
 
 static void refused_creations_write_nothing(void **state)
@@ -973,6 +1035,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(create_answers_201_with_location_and_writes_one_event),
 	    cmocka_unit_test(create_keeps_the_meta_that_was_sent),
+	    cmocka_unit_test(event_ids_are_version_7_uuids_in_time_order),
 	    cmocka_unit_test(refused_creations_write_nothing),
 	    cmocka_unit_test(wrong_methods_are_405_with_allow),
 	    cmocka_unit_test(one_deployment_by_id),
