@@ -10,9 +10,8 @@
 -- A version 7 UUID (RFC 9562): the first 48 bits are the Unix time in milliseconds, then the
 -- version (7), 12 random bits, the variant (10) and 62 random bits. Ids made close in time
 -- are close in the index, so the drain's inserts land on the few leaves at its newest end.
--- 74 random bits keep two ids made in the same millisecond apart as surely as a version 4's
--- 122 do for any use here; the time they carry is the event's occurredAt, already in its
--- payload. Made from gen_random_uuid()'s bytes: the time over the first six, and the version
+-- Two ids made in the same millisecond are equal with odds of one in 2^74 (about 10^22); the
+-- time an id carries is its event's occurredAt, already in the payload. Made from gen_random_uuid()'s bytes: the time over the first six, and the version
 -- bits set (a version 4 has 0100 there, a version 7 0111; set_bit counts from each byte's
 -- least significant bit, so bits 52 and 53 are the 0011 of byte 6's upper half).
 CREATE FUNCTION event_id_new() RETURNS uuid

@@ -184,9 +184,9 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
 	"      SELECT x.id, x.name, "                                                          \
 	EVENT_PAYLOAD("'" source "'", actor, "d.previous_status", "coalesce(url.url, p.url)")  \
 	"      FROM u d JOIN p ON p.id = d.project_id LEFT JOIN url ON url.id = p.id "         \
-	"      CROSS JOIN LATERAL (SELECT event_id_new() AS id, '" event "' AS name "       \
+	"      CROSS JOIN LATERAL (SELECT event_id_new() AS id, '" event "' AS name "          \
 	"                          UNION ALL "                                                 \
-	"                          SELECT event_id_new(), 'project.url_assigned' "          \
+	"                          SELECT event_id_new(), 'project.url_assigned' "             \
 	"                          WHERE url.id IS NOT NULL) x) "                              \
 	"SELECT true, " remembered ", " DB_DEPLOYMENT_COLUMNS("u") " FROM u "                  \
 	"UNION ALL "                                                                           \
