@@ -164,12 +164,13 @@ static struct db_stmt get_stmt = DB_STMT("deployments_get",
  * row and the others find it already moved. On done the project's URL is set only where it is
  * still NULL, so concurrent deployments of one project assign it once. remember (and its
  * guard) are the signed webhook's: see REMEMBER. actor names the caller in the events (the
- * cancel's $5; the webhook's sender is no caller).
+ * cancel's $5; the webhook's sender is no caller). The new status $2 is text where it is set:
+ * the column's type is a domain (migration 0020), and the comparisons take $2 as text.
  */
 #define TRANSITION_SQL(event, source, actor, remember, remember_guard, remembered)             \
 	"WITH o AS (SELECT * FROM deployments WHERE id = $1 FOR UPDATE), "                     \
 	remember                                                                               \
-	"u AS (UPDATE deployments d SET status = $2, updated_at = now(), "                     \
+	"u AS (UPDATE deployments d SET status = $2::text, updated_at = now(), "               \
 	"             deployed_in = " DEPLOYED_IN_SQL("d") " "                                 \
 	"      FROM o WHERE d.id = o.id AND d.status = ANY ($3::text[]) " remember_guard       \
 	"      RETURNING d.*, o.status AS previous_status), "                                  \
