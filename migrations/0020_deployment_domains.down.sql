@@ -12,4 +12,4 @@ CREATE TRIGGER deployments_count_update AFTER UPDATE ON deployments
                        OR OLD.project_id IS DISTINCT FROM NEW.project_id
                        OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION deployments_count_update();
-DROP DOMAIN deployment_status, json_object, seconds;
+DROP DOMAIN deployment_status, deployment_meta, deployment_seconds;

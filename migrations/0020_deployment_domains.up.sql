@@ -10,8 +10,8 @@
 -- stays on the table.
 CREATE DOMAIN deployment_status AS text
     CHECK (VALUE IN ('pending', 'building', 'deploying', 'done', 'failed', 'cancelled'));
-CREATE DOMAIN json_object AS jsonb CHECK (jsonb_typeof(VALUE) = 'object');
-CREATE DOMAIN seconds AS integer CHECK (VALUE >= 0);
+CREATE DOMAIN deployment_meta AS jsonb CHECK (jsonb_typeof(VALUE) = 'object');
+CREATE DOMAIN deployment_seconds AS integer CHECK (VALUE >= 0);
 
 -- The update trigger's WHEN names status: dropped while its type changes, then made again as
 -- migration 0016 made it.
@@ -21,8 +21,8 @@ ALTER TABLE deployments
     DROP CONSTRAINT deployments_meta_check,
     DROP CONSTRAINT deployments_deployed_in_check,
     ALTER COLUMN status TYPE deployment_status,
-    ALTER COLUMN meta TYPE json_object,
-    ALTER COLUMN deployed_in TYPE seconds;
+    ALTER COLUMN meta TYPE deployment_meta,
+    ALTER COLUMN deployed_in TYPE deployment_seconds;
 CREATE TRIGGER deployments_count_update AFTER UPDATE ON deployments
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
                        OR OLD.project_id IS DISTINCT FROM NEW.project_id
