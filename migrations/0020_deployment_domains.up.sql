@@ -3,7 +3,7 @@
 -- table, before its first row: the create statement and every change of status paid for
 -- parsing the four of deployments each time. A domain's constraints are read once per
 -- connection (the type cache) and only prepared per statement. Instructions per create
--- statement, callgrind of a backend running it 500 times: 900 thousand with the checks, 825
+-- statement, callgrind of a backend running it 500 times: 867 thousand with the checks, 789
 -- thousand with the domains (docs/BENCHMARKS.md, "Creates: the checks read back from text").
 -- The values allowed are the same, and a value outside them is refused with the same SQLSTATE
 -- (23514, check_violation). The check that ties status to deployed_in names two columns, so it
