@@ -8,10 +8,15 @@
 -- The values allowed are the same, and a value outside them is refused with the same SQLSTATE
 -- (23514, check_violation). The check that ties status to deployed_in names two columns, so it
 -- stays on the table.
-CREATE DOMAIN deployment_status AS text
-    CHECK (VALUE IN ('pending', 'building', 'deploying', 'done', 'failed', 'cancelled'));
-CREATE DOMAIN deployment_meta AS jsonb CHECK (jsonb_typeof(VALUE) = 'object');
-CREATE DOMAIN deployment_seconds AS integer CHECK (VALUE >= 0);
+--
+-- The domains get their checks only after the columns have their types: a column moved to a
+-- domain that has checks is rewritten with all its indexes (3.6 s for a million deployments,
+-- every index built again), to one that has none it is only relabelled, and the checks added
+-- then read each row once (0.5 s for the million, the indexes kept). The checks go first, so
+-- that only the one left is made again with the new types.
+CREATE DOMAIN deployment_status AS text;
+CREATE DOMAIN deployment_meta AS jsonb;
+CREATE DOMAIN deployment_seconds AS integer;
 
 -- The update trigger's WHEN names status: dropped while its type changes, then made again as
 -- migration 0016 made it.
@@ -28,3 +33,8 @@ CREATE TRIGGER deployments_count_update AFTER UPDATE ON deployments
                        OR OLD.project_id IS DISTINCT FROM NEW.project_id
                        OR OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION deployments_count_update();
+
+ALTER DOMAIN deployment_status
+    ADD CHECK (VALUE IN ('pending', 'building', 'deploying', 'done', 'failed', 'cancelled'));
+ALTER DOMAIN deployment_meta ADD CHECK (jsonb_typeof(VALUE) = 'object');
+ALTER DOMAIN deployment_seconds ADD CHECK (VALUE >= 0);
