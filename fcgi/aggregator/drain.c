@@ -31,7 +31,7 @@ struct drain {
 	time_t maintain_at;     /* CLOCK_MONOTONIC seconds of the next maintenance; 0: at once */
 	struct drain_cursor cursor; /* where claims start (drain_policy.c) */
 	unsigned asleep_gen;        /* db.gen of the connection holding the sleep lock; 0: none */
-	long busy_tries;            /* empty claims that missed the sleep lock since it slept */
+	long busy_tries;            /* empty claims that missed the sleep lock since it was taken */
 };
 
 static time_t monotonic_s(void)

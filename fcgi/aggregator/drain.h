@@ -95,11 +95,11 @@ void drain_claimed(struct drain_cursor *c, const struct drain_config *cfg, int64
 /*
  * How long to wait before looking at the queue again after an empty claim when a producer is
  * mid-transaction (the drain could not take its sleep lock, and the producer sent nothing):
- * 1 ms, doubling with each such try since the drain last slept, up to poll_ms (another drain
- * that sleeps holds the lock for as long as it sleeps). Claims that move rows do not start the
- * doubling again, so under steady load each empty claim waits the whole poll_ms, and a row
- * committed meanwhile waits with it: most of the drain's lag p99 (docs/BENCHMARKS.md, "Creates
- * at live rates").
+ * 1 ms, doubling with each such try since the drain last took the lock, up to poll_ms (another
+ * drain that sleeps holds the lock for as long as it sleeps). Claims that move rows do not
+ * start the doubling again, so under steady load each empty claim waits the whole poll_ms, and
+ * a row committed meanwhile waits with it: most of the drain's lag p99 (docs/BENCHMARKS.md,
+ * "Creates at live rates").
  */
 long drain_busy_wait_ms(const struct drain_config *cfg, long tries);
 
