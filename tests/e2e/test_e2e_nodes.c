@@ -615,11 +615,43 @@ static void a_node_killed_under_load_loses_only_its_requests(void **state)
 	reply_free(&r);
 }
 
+/*
+ * A node whose pools need more connections than the database has free refuses to start, says
+ * which settings to change, and leaves nothing running and nothing connected: its workers are
+ * never started to find no connection slot left (before the check, start-up failed a minute
+ * later with the cause in lighttpd's log only).
+ */
+static void a_node_the_database_has_no_room_for_refuses_to_start(void **state)
+{
+	(void)state;
+	char env[2048], dir[320];
+	int64_t max = other_int(&db, "SELECT current_setting('max_connections')::int");
+	static const char workers[] =
+	    "SELECT count(*) FROM pg_stat_activity WHERE application_name "
+	    "IN ('project-fcgi', 'aggregator-fcgi', 'aggregator-drain')";
+	int64_t connected = other_int(&db, "%s", workers);
+
+	node_env(A, env, sizeof(env));
+	snprintf(dir, sizeof(dir), "%s.full", nodes[A].state);
+	assert_int_equal(shell("out=$(%s PANEL_STATE_DIR='%s' PROJECT_WORKERS=%" PRId64
+	                       " scripts/stack start 2>&1); s=$?; echo \"$out\" >&2; [ $s = 1 ] && "
+	                       "echo \"$out\" | grep -q 'the pools need %" PRId64
+	                       " database connections (PROJECT_WORKERS %" PRId64 " +.* free of "
+	                       "max_connections %" PRId64
+	                       ": lower the pools or raise max_connections'",
+	                       env, dir, max, max + 4, max, max),
+	                 0);
+	assert_int_equal(shell("! ls %s/run/*.pid 2>/dev/null", dir), 0);
+	assert_int_equal(other_int(&db, "%s", workers), connected);
+	shell("rm -rf '%s'", dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(two_nodes_serve_one_database),
 	    cmocka_unit_test(a_node_killed_under_load_loses_only_its_requests),
+	    cmocka_unit_test(a_node_the_database_has_no_room_for_refuses_to_start),
 	};
 	return cmocka_run_group_tests_name("e2e: two nodes, one database", tests, setup, teardown);
 }

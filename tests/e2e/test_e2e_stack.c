@@ -3,8 +3,9 @@
  * Ctrl-C in its terminal stops everything it started, whether it comes once the stack is
  * serving or in the middle of starting it; and a lighttpd that dies, or a worker pool it cannot
  * bring back, ends the runner with status 1 (for a restart policy to start it again) and
- * nothing left behind. Each case runs a second stack of its own (own state directory, cluster
- * and ports) under a pseudo-terminal, and types Ctrl-C as a user would.
+ * nothing left behind; and pools larger than 200 connections fit its embedded cluster. Each
+ * case runs a second stack of its own (own state directory, cluster and ports) under a
+ * pseudo-terminal, and types Ctrl-C as a user would.
  */
 #include <poll.h>
 #include <pty.h>
@@ -24,6 +25,7 @@ struct run {
 	int pg_port;      /* the embedded cluster's (it names the socket: no TCP) */
 	int status;       /* the runner's wait status, once reaped */
 	bool quick_watch; /* the runner checks its pools every second (PANEL_WATCH_SECONDS=1) */
+	const char *project_workers; /* PROJECT_WORKERS, with one read worker; NULL: the defaults */
 };
 
 static struct run current; /* the case's runner, for the teardown */
@@ -58,6 +60,10 @@ static void run_start(struct run *r)
 		unsetenv("DATABASE_URL");
 		if (r->quick_watch)
 			setenv("PANEL_WATCH_SECONDS", "1", 1);
+		if (r->project_workers) {
+			setenv("PROJECT_WORKERS", r->project_workers, 1);
+			setenv("PROJECT_READ_WORKERS", "1", 1);
+		}
 		execl("scripts/stack", "scripts/stack", "run", (char *)NULL);
 		_exit(127);
 	}
@@ -238,6 +244,28 @@ static void restart_web_under_run_keeps_serving(void **state)
 	interrupt_and_check(&current);
 }
 
+/*
+ * The embedded cluster starts with room for the stack's pools beside 200 connections for
+ * anything else, so pools past 200 all get theirs and the stack serves (the default pools, 6 a
+ * core and 1, would not fit in 200 from 33 cores on; before, such a start failed a minute later
+ * with the cause only in lighttpd's log).
+ */
+static void pools_past_200_connections_each_get_theirs(void **state)
+{
+	(void)state;
+	current.project_workers = "200";
+	run_start(&current);
+	assert_true(wait_until(serving, &current, 120000));
+	assert_int_equal(shell("for _ in $(seq 300); do n=$(PANEL_STATE_DIR=%s PANEL_PG_PORT=%d "
+	                       "scripts/pg-cluster psql -qAtX -c \"SELECT count(*) FROM "
+	                       "pg_stat_activity WHERE application_name = 'project-fcgi'\"); "
+	                       "[ \"$n\" = 201 ] && exit 0; sleep 0.1; done; "
+	                       "echo \"$n project workers connected, not 201\" >&2; exit 1",
+	                       current.state, current.pg_port),
+	                 0);
+	interrupt_and_check(&current);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -248,6 +276,7 @@ int main(void)
 	    cmocka_unit_test_teardown(lighttpd_dying_ends_run_with_status_1, teardown),
 	    cmocka_unit_test_teardown(a_pool_that_cannot_come_back_ends_run, teardown),
 	    cmocka_unit_test_teardown(restart_web_under_run_keeps_serving, teardown),
+	    cmocka_unit_test_teardown(pools_past_200_connections_each_get_theirs, teardown),
 	};
 	return cmocka_run_group_tests_name("e2e: the stack runner", tests, NULL, NULL);
 }
