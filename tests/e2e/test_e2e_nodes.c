@@ -631,6 +631,7 @@ static void a_node_the_database_has_no_room_for_refuses_to_start(void **state)
 	    "IN ('project-fcgi', 'aggregator-fcgi', 'aggregator-drain')";
 	int64_t connected = other_int(&db, "%s", workers);
 
+	/* node_env's other pools hold 4: a read worker, two aggregator workers and a drain. */
 	node_env(A, env, sizeof(env));
 	snprintf(dir, sizeof(dir), "%s.full", nodes[A].state);
 	assert_int_equal(shell("out=$(%s PANEL_STATE_DIR='%s' PROJECT_WORKERS=%" PRId64
