@@ -242,7 +242,7 @@ static enum err sleep_or_retry(struct drain *d, long *moved, long *stored, char 
 	if (rc)
 		return rc;
 	if (d->asleep_gen != d->db.gen && !asleep) {
-		wait_for_work(d, drain_busy_wait_ms(&d->cfg, ++d->busy_tries));
+		wait_for_work(d, drain_busy_wait_ms(++d->busy_tries));
 		return ERR_OK;
 	}
 	d->busy_tries = 0;

@@ -95,13 +95,16 @@ void drain_claimed(struct drain_cursor *c, const struct drain_config *cfg, int64
 /*
  * How long to wait before looking at the queue again after an empty claim when a producer is
  * mid-transaction (the drain could not take its sleep lock, and the producer sent nothing):
- * 1 ms, doubling with each such try since the drain last took the lock, up to poll_ms (another
- * drain that sleeps holds the lock for as long as it sleeps). Claims that move rows do not
- * start the doubling again, so under steady load each empty claim waits the whole poll_ms, and
- * a row committed meanwhile waits with it: most of the drain's lag p99 (docs/BENCHMARKS.md,
- * "Creates at live rates").
+ * 1 ms, doubling with each such try since the drain last took the lock, up to DRAIN_BUSY_MAX_MS,
+ * the least DRAIN_POLL_MS (another drain that sleeps holds the lock for as long as it sleeps,
+ * and this one looks meanwhile every DRAIN_BUSY_MAX_MS). Claims that move rows do not start the
+ * doubling again, so under steady load each empty claim waits the whole cap, and a row
+ * committed meanwhile waits with it: the cap bounds most of the drain's lag, and sets how many
+ * events a batch gathers at live rates (a smaller cap, smaller batches, more Postgres time an
+ * event: docs/BENCHMARKS.md, "Creates at live rates").
  */
-long drain_busy_wait_ms(const struct drain_config *cfg, long tries);
+enum { DRAIN_BUSY_MAX_MS = 10 };
+long drain_busy_wait_ms(long tries);
 
 /* A row claimed by the fallback: its queue id and how often storing it has failed. */
 struct drain_row {

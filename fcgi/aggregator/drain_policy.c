@@ -16,7 +16,7 @@ void drain_config_load(struct drain_config *cfg)
 	cfg->backoff_base_ms = config_long("DRAIN_BACKOFF_BASE_MS", 1000, 1, 86400000);
 	cfg->backoff_max_ms = config_long("DRAIN_BACKOFF_MAX_MS", 300000, 1, 86400000);
 	/* The contract's promise: a lost notification delays nothing by more than a second. */
-	cfg->poll_ms = config_long("DRAIN_POLL_MS", 50, 10, 1000);
+	cfg->poll_ms = config_long("DRAIN_POLL_MS", 50, DRAIN_BUSY_MAX_MS, 1000);
 	cfg->maintain_s = config_long("DRAIN_MAINTAIN_SECONDS", 3600, 1, 86400);
 	if (cfg->backoff_max_ms < cfg->backoff_base_ms)
 		cfg->backoff_max_ms = cfg->backoff_base_ms;
@@ -92,11 +92,11 @@ void drain_claimed(struct drain_cursor *c, const struct drain_config *cfg, int64
 		c->highest = highest;
 }
 
-long drain_busy_wait_ms(const struct drain_config *cfg, long tries)
+long drain_busy_wait_ms(long tries)
 {
 	long ms = 1;
 
-	for (long i = 1; i < tries && ms < cfg->poll_ms; i++)
+	for (long i = 1; i < tries && ms < DRAIN_BUSY_MAX_MS; i++)
 		ms *= 2;
-	return ms < cfg->poll_ms ? ms : cfg->poll_ms;
+	return ms < DRAIN_BUSY_MAX_MS ? ms : DRAIN_BUSY_MAX_MS;
 }

@@ -178,14 +178,13 @@ static void claims_start_below_the_highest_id_and_look_at_everything_each_poll(v
 static void a_busy_queue_is_looked_at_again_within_milliseconds(void **state)
 {
 	(void)state;
-	struct drain_config cfg = {.poll_ms = 50};
 
-	assert_int_equal(drain_busy_wait_ms(&cfg, 1), 1);
-	assert_int_equal(drain_busy_wait_ms(&cfg, 2), 2);
-	assert_int_equal(drain_busy_wait_ms(&cfg, 6), 32);
-	/* Another drain sleeping holds the lock for long: back off to the poll. */
-	assert_int_equal(drain_busy_wait_ms(&cfg, 7), 50);
-	assert_int_equal(drain_busy_wait_ms(&cfg, 1000000), 50);
+	assert_int_equal(drain_busy_wait_ms(1), 1);
+	assert_int_equal(drain_busy_wait_ms(2), 2);
+	assert_int_equal(drain_busy_wait_ms(4), 8);
+	/* However long producers keep the lock busy, a row committed waits at most 10 ms. */
+	assert_int_equal(drain_busy_wait_ms(5), 10);
+	assert_int_equal(drain_busy_wait_ms(1000000), 10);
 }
 
 int main(void)
