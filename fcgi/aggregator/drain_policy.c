@@ -22,14 +22,19 @@ void drain_config_load(struct drain_config *cfg)
 		cfg->backoff_max_ms = cfg->backoff_base_ms;
 }
 
+/* first, doubled for each try after the first, capped; never overflows whatever tries is. */
+static long doubled(long first, long cap, long tries)
+{
+	long ms = first;
+
+	for (long i = 1; i < tries && ms < cap; i++)
+		ms *= 2;
+	return ms < cap ? ms : cap;
+}
+
 long drain_backoff_ms(const struct drain_config *cfg, long attempts)
 {
-	long delay = cfg->backoff_base_ms;
-
-	/* Doubling stops at the cap, so this never overflows whatever attempts is. */
-	for (long i = 1; i < attempts && delay < cfg->backoff_max_ms; i++)
-		delay *= 2;
-	return delay < cfg->backoff_max_ms ? delay : cfg->backoff_max_ms;
+	return doubled(cfg->backoff_base_ms, cfg->backoff_max_ms, attempts);
 }
 
 bool drain_should_park(const struct drain_config *cfg, long attempts)
@@ -44,11 +49,7 @@ bool drain_row_fault(const char *sqlstate)
 
 long drain_retry_delay_ms(long failures)
 {
-	long delay = 100;
-
-	for (long i = 1; i < failures && delay < 2000; i++)
-		delay *= 2;
-	return delay < 2000 ? delay : 2000;
+	return doubled(100, 2000, failures);
 }
 
 long drain_maintain_delay_s(const struct drain_config *cfg, bool succeeded)
@@ -94,9 +95,5 @@ void drain_claimed(struct drain_cursor *c, const struct drain_config *cfg, int64
 
 long drain_busy_wait_ms(long tries)
 {
-	long ms = 1;
-
-	for (long i = 1; i < tries && ms < DRAIN_BUSY_MAX_MS; i++)
-		ms *= 2;
-	return ms < DRAIN_BUSY_MAX_MS ? ms : DRAIN_BUSY_MAX_MS;
+	return doubled(1, DRAIN_BUSY_MAX_MS, tries);
 }

@@ -182,7 +182,7 @@ static void a_busy_queue_is_looked_at_again_within_milliseconds(void **state)
 	assert_int_equal(drain_busy_wait_ms(1), 1);
 	assert_int_equal(drain_busy_wait_ms(2), 2);
 	assert_int_equal(drain_busy_wait_ms(4), 8);
-	/* However long producers keep the lock busy, a row committed waits at most 10 ms. */
+	/* However long producers keep the lock busy, an empty claim waits at most 10 ms. */
 	assert_int_equal(drain_busy_wait_ms(5), 10);
 	assert_int_equal(drain_busy_wait_ms(1000000), 10);
 }
