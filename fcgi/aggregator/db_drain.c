@@ -3,7 +3,7 @@
  * notifications to read). Queue rows leave event_queue only in the same statement or
  * transaction that stores them in events or events_dead, so a crash at any point loses
  * nothing; an event whose eventId a kept event holds is skipped (its key is taken in
- * event_keys, migrations 0012 and 0018), so a row can never be stored twice either.
+ * event_keys, migrations 0012 and 0021), so a row can never be stored twice either.
  */
 #include <libpq-fe.h>
 
@@ -14,12 +14,9 @@
 static struct db_stmt listen_stmt = DB_STMT("drain_listen", "LISTEN event_queue", true);
 
 /*
- * The session's settings (DRAIN_SESSION_SQL). This connection registers the keys of the events
- * it stores itself (its batch and move_one insert them into event_keys), so the row trigger
- * that would do it one row at a time is not called (migration 0018). Without the settings (a
- * batch retried by db_exec on a new connection, before drain.c sets that one up) the drain
- * stores the same, only slower; a statement claiming the setting that leaves a key
- * unregistered fails.
+ * The session's settings (DRAIN_SESSION_SQL). Without them (a batch retried by db_exec on a new
+ * connection, before drain.c sets that one up) the batch stores the same, with the plans the
+ * queue's statistics give.
  */
 static struct db_stmt session_stmt = DB_STMT("drain_session", DRAIN_SESSION_SQL, true);
 
@@ -46,18 +43,15 @@ static struct db_stmt claim_stmt =
 
 /*
  * One claimed row of the fallback: deleted, and stored unless a kept event already holds its
- * eventId (the key's insert then keeps nothing, and neither does this).
+ * eventId. This insert is not drain_batch()'s, so the events' row triggers register its key,
+ * skipping the row when the key is taken, and count it (migration 0021).
  */
 static struct db_stmt move_one_stmt =
     DB_STMT("drain_move_one",
             "WITH moved AS (DELETE FROM event_queue WHERE id = $1 "
-            "               RETURNING id, event_id, name, payload, enqueued_at), "
-            "keyed AS (INSERT INTO event_keys (event_id, id, created_at) "
-            "          SELECT event_id, nextval('events_id_seq'), clock_timestamp() FROM moved "
-            "          ON CONFLICT DO NOTHING RETURNING id, created_at), "
-            "stored AS (" DRAIN_INSERT_EVENTS
-            "           SELECT k.id, m.event_id, m.name, m.payload, m.enqueued_at, k.created_at "
-            "           FROM moved m, keyed k RETURNING 1) "
+            "               RETURNING event_id, name, payload, enqueued_at), "
+            "stored AS (INSERT INTO events (event_id, name, payload, enqueued_at) "
+            "           SELECT event_id, name, payload, enqueued_at FROM moved RETURNING 1) "
             "SELECT count(*) FROM stored",
             false);
 

@@ -114,14 +114,14 @@ struct drain_row {
 
 /* The drain's SQL (db_drain.c). Each returns ERR_OK or the outcome of the failure. */
 /*
- * Sets up the current connection: the session's settings (DRAIN_SESSION_SQL: panel.event_keys
- * = 'statement', as the drain's statements register their events' keys themselves, migration
- * 0018; no sequential scans), then LISTEN event_queue.
+ * Sets up the current connection: the session's settings (DRAIN_SESSION_SQL: no sequential
+ * scans), then LISTEN event_queue.
  */
 enum err db_drain_listen(struct db *db);
 /*
  * The happy path, one statement: claims up to limit due rows from id `from` on (FOR UPDATE SKIP
- * LOCKED, by id), deletes them and inserts their events; with wake, first gives up the sleep
+ * LOCKED, by id), deletes them and inserts and counts their events (drain_batch(), migration
+ * 0021); with wake, first gives up the sleep
  * lock (db_drain_try_sleep). *moved is the number of queue rows taken, *stored of events
  * inserted (fewer when an event_id was already stored), *highest the highest id taken (0 for
  * none). sqlstate receives the failure's.

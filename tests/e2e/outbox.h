@@ -119,8 +119,21 @@ static inline bool all_drained(const char *name, int timeout_ms)
 }
 
 /*
- * Asserts that events holds exactly the ids enqueued under name, each once, with nothing left
- * in the queue or parked; returns how many there are.
+ * Asserts that the counters behind the events' totals (event_counts, over all projects) hold
+ * as many events named name as events does: each stored event counted once, whichever path
+ * stored it (the drain's batch, its one-row fallback, POST /events, a hand-written insert).
+ */
+static inline void assert_counted_once(const char *name)
+{
+	assert_int_equal(sql_int("SELECT coalesce(sum(n), 0) FROM event_counts "
+	                         "WHERE project_id = 0 AND name = '%s'",
+	                         name),
+	                 sql_int("SELECT count(*) FROM events WHERE name = '%s'", name));
+}
+
+/*
+ * Asserts that events holds exactly the ids enqueued under name, each once and counted once,
+ * with nothing left in the queue or parked; returns how many there are.
  */
 static inline int64_t assert_exactly_once(const char *name)
 {
@@ -145,13 +158,14 @@ static inline int64_t assert_exactly_once(const char *name)
 	    enqueued);
 	assert_int_equal(queued_count(name), 0);
 	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE name = '%s'", name), 0);
+	assert_counted_once(name);
 	return enqueued;
 }
 
 /*
  * Waits until no event named name is left queued, then asserts that the event uuid is stored
- * once and that none of its copies was parked in events_dead (parked copies would leave the
- * queue just the same).
+ * and counted once and that none of its copies was parked in events_dead (parked copies would
+ * leave the queue just the same).
  */
 static inline void assert_drained_once(const char *name, const char *uuid)
 {
@@ -164,6 +178,7 @@ static inline void assert_drained_once(const char *name, const char *uuid)
 	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE event_id = '%s'", uuid), 1);
 	assert_int_equal(sql_int("SELECT count(*) FROM events_dead WHERE event_id = '%s'", uuid),
 	                 0);
+	assert_counted_once(name);
 }
 
 /* The drain backends connected now. */

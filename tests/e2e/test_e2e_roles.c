@@ -262,6 +262,49 @@ static void the_aggregator_role_may_only_run_the_events_maintenance(void **state
 	        "SELECT count(*) FROM events_default");
 }
 
+/*
+ * The events' row triggers, which register every writer's keys and count its events, leave
+ * only drain_batch()'s rows to it (migration 0021): a session that says it is the drain
+ * (panel.writer = 'drain') but is not the owner has its events registered and counted like
+ * anyone's, so it can neither store an eventId twice nor an event the totals miss. The
+ * aggregator's role may run the batch, and takes no event ids of its own.
+ */
+static void the_aggregator_role_cannot_pass_for_the_drain(void **state)
+{
+	(void)state;
+	const char *name = unique("posing");
+	char insert[256], again[256];
+	struct outcome out[5];
+
+	snprintf(insert, sizeof(insert),
+	         "INSERT INTO events (event_id, name, payload) "
+	         "VALUES (gen_random_uuid(), '%s', '{\"projectId\": 434343}') RETURNING 1",
+	         name);
+	snprintf(again, sizeof(again),
+	         "INSERT INTO events (event_id, name, payload) "
+	         "SELECT event_id, name, payload FROM events WHERE name = '%s' RETURNING 1",
+	         name);
+	const char *const stmts[] = {"SET panel.writer = 'drain'", insert, again,
+	                             "SELECT count(*) FROM drain_batch(0, 0, false)",
+	                             "SELECT nextval('events_id_seq')"};
+	as_service(AGGREGATOR, stmts, 5, out);
+	assert_string_equal(out[1].state, "");
+	assert_string_equal(out[1].value, "1");
+	assert_string_equal(out[2].state, "");
+	assert_string_equal(out[2].value, "");
+	assert_string_equal(out[3].state, "");
+	assert_string_equal(out[4].state, "42501");
+	assert_int_equal(sql_int("SELECT count(*) FROM events WHERE name = '%s'", name), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM event_keys k JOIN events e "
+	                         "ON e.id = k.id AND e.event_id = k.event_id WHERE e.name = '%s'",
+	                         name),
+	                 1);
+	assert_int_equal(sql_int("SELECT coalesce(sum(n), 0) FROM event_counts "
+	                         "WHERE project_id IN (0, 434343) AND name = '%s'",
+	                         name),
+	                 2);
+}
+
 /* Neither role changes the schema: no table, schema, function, index or truncation. */
 static void neither_role_can_change_the_schema(void **state)
 {
@@ -472,6 +515,7 @@ int main(void)
 	    cmocka_unit_test(the_project_role_cannot_touch_events),
 	    cmocka_unit_test(the_aggregator_role_cannot_touch_projects_or_deployments),
 	    cmocka_unit_test(the_aggregator_role_may_only_run_the_events_maintenance),
+	    cmocka_unit_test(the_aggregator_role_cannot_pass_for_the_drain),
 	    cmocka_unit_test(neither_role_can_change_the_schema),
 	    cmocka_unit_test(the_timeouts_apply_at_login),
 	    cmocka_unit_test(a_slow_statement_is_logged_without_its_parameters),
