@@ -64,7 +64,8 @@ REVOKE EXECUTE ON FUNCTION events_recount() FROM PUBLIC;
 -- The keys' row trigger (0012, 0018), now that it registers the keys of every writer but the
 -- drain's batch, the drain's one-row fallback among them: its check for a key registered first
 -- to this very row probes the key's unique index, where 0018's scanned the whole of event_keys
--- (a condition on id, which no index has) for every repeated key, 5 ms a row at 60,000 keys.
+-- (a condition on id, which no index has) for every repeated key (docs/BENCHMARKS.md, "The
+-- drain counts its own events").
 CREATE OR REPLACE FUNCTION events_register_keys() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -101,7 +102,7 @@ DROP TRIGGER events_register_keys ON events;
 -- triggers count the drain's events a second time, so rename it only with the triggers made
 -- again. Written out in each clause rather than called as a function: Postgres prepares a
 -- trigger's WHEN clause again for every statement, and inlining a function there cost the
--- drain about 100,000 instructions a trigger and a batch (docs/BENCHMARKS.md, "The drain
+-- drain about 110,000 instructions a trigger and a batch (docs/BENCHMARKS.md, "The drain
 -- counts its own events").
 DO $$
 DECLARE
