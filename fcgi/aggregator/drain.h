@@ -121,10 +121,9 @@ enum err db_drain_listen(struct db *db);
 /*
  * The happy path, one statement: claims up to limit due rows from id `from` on (FOR UPDATE SKIP
  * LOCKED, by id), deletes them and inserts and counts their events (drain_batch(), migration
- * 0021); with wake, first gives up the sleep
- * lock (db_drain_try_sleep). *moved is the number of queue rows taken, *stored of events
- * inserted (fewer when an event_id was already stored), *highest the highest id taken (0 for
- * none). sqlstate receives the failure's.
+ * 0021); with wake, first gives up the sleep lock (db_drain_try_sleep). *moved is the number
+ * of queue rows taken, *stored of events inserted (fewer when an event_id was already stored),
+ * *highest the highest id taken (0 for none). sqlstate receives the failure's.
  */
 enum err db_drain_batch(struct db *db, long limit, int64_t from, bool wake, long *moved,
                         long *stored, int64_t *highest, char sqlstate[6]);

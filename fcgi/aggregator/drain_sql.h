@@ -7,7 +7,8 @@
 
 /*
  * The advisory lock a drain holds while it sleeps, which producers try to take shared (the
- * WHEN clause of the event_queue_notify trigger, migrations/0015_drain_sleep_lock.up.sql).
+ * WHEN clause of the event_queue_notify trigger, migrations/0015_drain_sleep_lock.up.sql) and
+ * drain_batch() gives up when asked to (migration 0021, which writes the number out too).
  */
 #define DRAIN_SLEEP_LOCK "72951015"
 
