@@ -456,6 +456,21 @@ static const char *node_type(json_t *node)
 	return json_string_value(json_object_get(node, "Node Type"));
 }
 
+/* The node type of node's child on that side of it ("Inner" or "Outer"), or NULL. */
+static const char *child_type(json_t *node, const char *side)
+{
+	size_t i;
+	json_t *child;
+
+	json_array_foreach(json_object_get(node, "Plans"), i, child)
+	{
+		const char *rel = json_string_value(json_object_get(child, "Parent Relationship"));
+		if (rel && strcmp(rel, side) == 0)
+			return node_type(child);
+	}
+	return NULL;
+}
+
 /*
  * A join of two row sets: a hash or merge join, or a nested loop whose inner side is more than
  * the list of keys an event is counted under (the Values Scan event_count_keys() inlines to,
@@ -463,21 +478,14 @@ static const char *node_type(json_t *node)
  */
 static const char *joins(json_t *node)
 {
-	const char *type = node_type(node);
-	size_t i;
-	json_t *child;
+	const char *type = node_type(node), *inner;
 
 	if (strcmp(type, "Hash Join") == 0 || strcmp(type, "Merge Join") == 0)
 		return type;
 	if (strcmp(type, "Nested Loop") != 0)
 		return NULL;
-	json_array_foreach(json_object_get(node, "Plans"), i, child)
-	{
-		const char *side = json_string_value(json_object_get(child, "Parent Relationship"));
-		if (strcmp(side, "Inner") == 0 && strcmp(node_type(child), "Values Scan") != 0)
-			return type;
-	}
-	return NULL;
+	inner = child_type(node, "Inner");
+	return inner && strcmp(inner, "Values Scan") != 0 ? type : NULL;
 }
 
 static const char *scans(json_t *node)
@@ -497,20 +505,12 @@ static const char *tid_scan(json_t *node)
  */
 static const char *keys_per_event(json_t *node)
 {
-	const char *inner = NULL, *outer = NULL;
-	size_t i;
-	json_t *child;
+	const char *inner, *outer;
 
 	if (strcmp(node_type(node), "Nested Loop") != 0)
 		return NULL;
-	json_array_foreach(json_object_get(node, "Plans"), i, child)
-	{
-		const char *side = json_string_value(json_object_get(child, "Parent Relationship"));
-		if (strcmp(side, "Inner") == 0)
-			inner = node_type(child);
-		else
-			outer = node_type(child);
-	}
+	inner = child_type(node, "Inner");
+	outer = child_type(node, "Outer");
 	if (inner && strcmp(inner, "Values Scan") == 0 && outer && strcmp(outer, "Aggregate") != 0)
 		return outer;
 	return NULL;
