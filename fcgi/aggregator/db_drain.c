@@ -77,12 +77,14 @@ static struct db_stmt park_stmt =
  * counters), run as the owner by a function the aggregator's role may only call: the database's
  * clock and the retention panelctl recorded. A run that finds another running returns 'busy'.
  * Dropping a month of events takes longer than the role's statement_timeout allows a request,
- * and its scans of whole partitions want the sequential scans the drain's session turns off.
+ * and its scans of whole partitions want the sequential and bitmap scans the drain's session
+ * turns off.
  */
 static struct db_stmt maintain_settings_stmt =
     DB_STMT("drain_maintain_settings",
             "SELECT set_config('statement_timeout', '10min', true), "
-            "set_config('enable_seqscan', 'on', true)",
+            "set_config('enable_seqscan', 'on', true), "
+            "set_config('enable_bitmapscan', 'on', true)",
             false);
 static struct db_stmt maintain_stmt = DB_STMT(
     "drain_maintain",

@@ -115,7 +115,7 @@ struct drain_row {
 /* The drain's SQL (db_drain.c). Each returns ERR_OK or the outcome of the failure. */
 /*
  * Sets up the current connection: the session's settings (DRAIN_SESSION_SQL: no sequential
- * scans), then LISTEN event_queue.
+ * or bitmap scans), then LISTEN event_queue.
  */
 enum err db_drain_listen(struct db *db);
 /*
