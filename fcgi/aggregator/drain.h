@@ -16,7 +16,7 @@
 
 /* Read from the environment once at start-up (see drain_config_load). */
 struct drain_config {
-	long batch_size;      /* DRAIN_BATCH_SIZE [5000]: queue rows moved per statement */
+	long batch_size;      /* DRAIN_BATCH_SIZE [10000]: queue rows moved per statement */
 	long max_attempts;    /* DRAIN_MAX_ATTEMPTS [5]: failed stores before a row is parked */
 	long backoff_base_ms; /* DRAIN_BACKOFF_BASE_MS [1000]: delay after the first failure */
 	long backoff_max_ms;  /* DRAIN_BACKOFF_MAX_MS [300000]: the longest delay */

@@ -11,7 +11,7 @@
 
 void drain_config_load(struct drain_config *cfg)
 {
-	cfg->batch_size = config_long("DRAIN_BATCH_SIZE", 5000, 1, 100000);
+	cfg->batch_size = config_long("DRAIN_BATCH_SIZE", 10000, 1, 100000);
 	cfg->max_attempts = config_long("DRAIN_MAX_ATTEMPTS", 5, 1, 1000);
 	cfg->backoff_base_ms = config_long("DRAIN_BACKOFF_BASE_MS", 1000, 1, 86400000);
 	cfg->backoff_max_ms = config_long("DRAIN_BACKOFF_MAX_MS", 300000, 1, 86400000);

@@ -23,10 +23,13 @@
  * its first id and a Sort of them all, so that each batch of a backlog reads the whole backlog
  * (docs/BENCHMARKS.md, "The claim reads the queue in order"). Every statement of the drain has
  * an index to walk; the maintenance, which scans partitions whole, turns both back on.
+ * work_mem 32MB: a batch of 10,000 (DRAIN_BATCH_SIZE) holds its moved rows, their sort and the
+ * stored rows in memory, about 7 MB each with the bench's payloads, and at the default 8 MB
+ * wrote some 10 MB a batch to temporary files (docs/BENCHMARKS.md, "Batches of 10,000").
  */
 #define DRAIN_SESSION_SQL                                                                          \
 	"SELECT set_config('enable_seqscan', 'off', false), "                                      \
-	"set_config('enable_bitmapscan', 'off', false)"
+	"set_config('enable_bitmapscan', 'off', false), set_config('work_mem', '32MB', false)"
 
 /*
  * The happy path in one round trip and one transaction: drain_batch() (migration 0021) claims

@@ -25,7 +25,7 @@ static void defaults_and_environment(void **state)
 
 	clear_env();
 	drain_config_load(&cfg);
-	assert_int_equal(cfg.batch_size, 5000);
+	assert_int_equal(cfg.batch_size, 10000);
 	assert_int_equal(cfg.max_attempts, 5);
 	assert_int_equal(cfg.backoff_base_ms, 1000);
 	assert_int_equal(cfg.backoff_max_ms, 300000);
