@@ -13,19 +13,19 @@
 #define DRAIN_SLEEP_LOCK "72951015"
 
 /*
- * The settings of the drain's session, both about the queue, whose statistics seldom say what
- * it holds (autovacuum sees it drained empty most of the time). enable_seqscan off: when a
- * vacuum truncates the queue to no pages, the cached generic plan of the batch turns to a Seq
- * Scan and a Sort for the claim and a Seq Scan on ctids for the delete, which at live rates
- * cost each batch the whole heap the queue has grown back to (docs/BENCHMARKS.md, "The drain
- * at live rates"). enable_bitmapscan off: when autovacuum analyzes the drained queue, which
- * leaves it pages and no rows in them, the claim turns to a Bitmap Heap Scan of every row from
- * its first id and a Sort of them all, so that each batch of a backlog reads the whole backlog
- * (docs/BENCHMARKS.md, "The claim reads the queue in order"). Every statement of the drain has
- * an index to walk; the maintenance, which scans partitions whole, turns both back on.
- * work_mem 32MB: a batch of 10,000 (DRAIN_BATCH_SIZE) holds its moved rows, their sort and the
- * stored rows in memory, about 7 MB each with the bench's payloads, and at the default 8 MB
- * wrote some 10 MB a batch to temporary files (docs/BENCHMARKS.md, "Batches of 10,000").
+ * The settings of the drain's session. The first two are about the queue, whose statistics seldom
+ * say what it holds (autovacuum sees it drained empty most of the time). enable_seqscan off: when
+ * a vacuum truncates the queue to no pages, the cached generic plan of the batch turns to a Seq
+ * Scan and a Sort for the claim and a Seq Scan on ctids for the delete, which at live rates cost
+ * each batch the whole heap the queue has grown back to (docs/BENCHMARKS.md, "The drain at live
+ * rates"). enable_bitmapscan off: when autovacuum analyzes the drained queue, which leaves it
+ * pages and no rows in them, the claim turns to a Bitmap Heap Scan of every row from its first id
+ * and a Sort of them all, so that each batch of a backlog reads the whole backlog
+ * (docs/BENCHMARKS.md, "The claim reads the queue in order"). Every statement of the drain has an
+ * index to walk; the maintenance, which scans partitions whole, turns both back on. work_mem 32MB:
+ * a batch of 10,000 (DRAIN_BATCH_SIZE) holds its moved rows, their sort and the stored rows in
+ * memory, about 7 MB each with the bench's payloads, and at the default 8 MB wrote some 10 MB a
+ * batch to temporary files (docs/BENCHMARKS.md, "Batches of 10,000").
  */
 #define DRAIN_SESSION_SQL                                                                          \
 	"SELECT set_config('enable_seqscan', 'off', false), "                                      \
